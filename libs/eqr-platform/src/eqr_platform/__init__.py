@@ -1,0 +1,1 @@
+"""Shared runtime of the Equity Research Platform: infrastructure only, no finance."""
