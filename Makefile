@@ -33,6 +33,9 @@ test: protos lint ## every test: unit, service (real PostgreSQL/NATS/Redis) and 
 test-unit: protos ## the fast tests only (no infrastructure)
 	@$(RUN) pytest -m "not infra and not e2e" $(PYTEST_ARGS)
 
+test-e2e: protos ## the black-box tests: the whole fleet through the gateway
+	@$(RUN) pytest tests/e2e $(PYTEST_ARGS)
+
 lint: protos ## ruff, mypy, import-linter, buf lint, stale stubs, deploy files
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check .
@@ -40,6 +43,9 @@ lint: protos ## ruff, mypy, import-linter, buf lint, stale stubs, deploy files
 	@$(RUN) lint-imports
 	@cd protos && $(RUN) buf lint
 	@$(RUN) python tools/build_stubs.py --check
+	@$(MAKE) --no-print-directory deploy-check
+
+deploy-check: sync ## validate Dockerfiles, compose, Helm charts and the Tiltfile (no Docker needed)
 	@$(RUN) python tools/check_deploy.py
 
 fmt: sync ## format and autofix

@@ -90,10 +90,14 @@ async def test_rolled_back_work_publishes_nothing(
 ) -> None:
     _, js, stream = bus
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    with pytest.raises(RuntimeError):
+
+    async def failing_use_case() -> None:
         async with UnitOfWork(sessions, outbox) as uow:
             uow.publish(f"{schema}.thing.happened", _event("never"))
             raise RuntimeError("use case failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_use_case()
     assert await OutboxRelay(engine, outbox, js).relay_batch() == 0
     assert (await js.stream_info(stream)).state.messages == 0
 
@@ -155,7 +159,9 @@ async def test_consumer_redelivers_until_the_handler_succeeds(
     bus: tuple[Client, JetStreamContext, str], schema: str
 ) -> None:
     _, js, stream = bus
-    await js.publish(f"{schema}.thing.happened", _event("x").SerializeToString(), headers={"Nats-Msg-Id": "1"})
+    await js.publish(
+        f"{schema}.thing.happened", _event("x").SerializeToString(), headers={"Nats-Msg-Id": "1"}
+    )
     attempts: list[str] = []
     stop = asyncio.Event()
 

@@ -35,18 +35,22 @@ def test_field_violations_and_retry_hint_round_trip() -> None:
 
 def test_plain_error_has_no_details() -> None:
     decoded = decode_error(_FakeRpcError(ServiceError(grpc.StatusCode.NOT_FOUND, "no such user").to_status()))
-    assert (decoded.code, decoded.message, decoded.violations) == (grpc.StatusCode.NOT_FOUND, "no such user", [])
+    assert (decoded.code, decoded.message, decoded.violations) == (
+        grpc.StatusCode.NOT_FOUND,
+        "no such user",
+        [],
+    )
 
 
 class DomainError(Exception):
     pass
 
 
-class Specific(DomainError):
+class SpecificError(DomainError):
     pass
 
 
-class Unmapped(Exception):
+class UnmappedError(Exception):
     pass
 
 
@@ -57,14 +61,14 @@ def test_error_table_walks_the_class_hierarchy() -> None:
             ValueError: lambda e: ServiceError(grpc.StatusCode.INVALID_ARGUMENT, f"value: {e}"),
         }
     )
-    specific = table.translate(Specific("nope"))
+    specific = table.translate(SpecificError("nope"))
     assert specific is not None
     assert specific.code == grpc.StatusCode.FAILED_PRECONDITION
     assert specific.message == "nope"
     value = table.translate(ValueError("x"))
     assert value is not None
     assert value.message == "value: x"
-    assert table.translate(Unmapped()) is None
+    assert table.translate(UnmappedError()) is None
 
 
 @pytest.mark.parametrize("code", [grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED])

@@ -95,7 +95,7 @@ async def test_alg_none_and_hmac_are_rejected(keys: Keys, verifier: TokenVerifie
 
 async def test_tampered_payload_is_rejected(keys: Keys, verifier: TokenVerifier) -> None:
     token = jwt.encode(_claims(), keys.signing, algorithm="EdDSA", headers={"kid": "k1"})
-    header, payload, signature = token.split(".")
+    header, _payload, signature = token.split(".")
     forged = jwt.utils.base64url_encode(json.dumps(_claims(role="admin")).encode()).decode()
     with pytest.raises(TokenError):
         await verifier.verify(f"{header}.{forged}.{signature}")
@@ -103,7 +103,9 @@ async def test_tampered_payload_is_rejected(keys: Keys, verifier: TokenVerifier)
 
 @pytest.mark.parametrize("claim", ["iss", "aud"])
 async def test_wrong_issuer_or_audience_is_rejected(keys: Keys, verifier: TokenVerifier, claim: str) -> None:
-    token = jwt.encode(_claims(**{claim: "someone-else"}), keys.signing, algorithm="EdDSA", headers={"kid": "k1"})
+    token = jwt.encode(
+        _claims(**{claim: "someone-else"}), keys.signing, algorithm="EdDSA", headers={"kid": "k1"}
+    )
     with pytest.raises(TokenError):
         await verifier.verify(token)
 

@@ -134,7 +134,8 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 claims=claims,
                 access_token=token,
                 client_ip=metadata.get("x-client-ip", ""),
-                user_agent=metadata.get("user-agent", "")[:512],
+                # gRPC puts its own name in "user-agent"; callers forward the end user's as "x-user-agent".
+                user_agent=metadata.get("x-user-agent", "")[:512],
             )
         )
 

@@ -1,0 +1,38 @@
+"""Per-request handles on the services: the stub plus this request's metadata and deadline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+
+from eqr_gateway.grpc_calls import Upstream, outgoing_metadata
+from eqr_gateway.resources import get_resources
+from eqr_gateway.security import CurrentPrincipal
+
+if TYPE_CHECKING:
+    from eqr.auth.v1.auth_service_pb2_grpc import AuthServiceAsyncStub
+
+
+@dataclass(frozen=True)
+class AuthClient:
+    stub: AuthServiceAsyncStub
+    upstream: Upstream
+
+
+def public_auth(request: Request) -> AuthClient:
+    resources = get_resources(request)
+    upstream = Upstream("auth", outgoing_metadata(request, None), resources.settings.upstream_timeout_seconds)
+    return AuthClient(resources.auth, upstream)
+
+
+def user_auth(request: Request, principal: CurrentPrincipal) -> AuthClient:
+    """Calls on behalf of the caller: their access token travels as ``authorization`` metadata."""
+    resources = get_resources(request)
+    metadata = outgoing_metadata(request, principal.access_token)
+    return AuthClient(resources.auth, Upstream("auth", metadata, resources.settings.upstream_timeout_seconds))
+
+
+PublicAuth = Annotated[AuthClient, Depends(public_auth)]
+UserAuth = Annotated[AuthClient, Depends(user_auth)]

@@ -1,0 +1,1 @@
+"""Pure ASGI middleware: each one job, composed in ``eqr_gateway.app``."""

@@ -1,0 +1,95 @@
+"""What the gateway holds open while it runs: channels, Redis, keys, the auth event feeds."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+import grpc
+import redis.asyncio as redis
+from fastapi import Request
+
+from eqr.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from eqr_gateway.api_keys import CONSUMER as API_KEY_CONSUMER
+from eqr_gateway.api_keys import ApiKeyTokens
+from eqr_gateway.auth_events import Feed, follow_auth_events
+from eqr_gateway.denylist import CONSUMER as DENYLIST_CONSUMER
+from eqr_gateway.denylist import SessionDenylist
+from eqr_gateway.idempotency_store import IdempotencyStore
+from eqr_gateway.settings import GatewaySettings
+from eqr_platform.grpc import create_channel
+from eqr_platform.tokens import JwksCache, TokenVerifier
+
+if TYPE_CHECKING:
+    from eqr.auth.v1.auth_service_pb2_grpc import AuthServiceAsyncStub
+
+
+_SHUTDOWN_GRACE_SECONDS = 1.5
+_REDIS_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Resources:
+    settings: GatewaySettings
+    auth_channel: grpc.aio.Channel
+    auth: AuthServiceAsyncStub
+    redis: redis.Redis
+    verifier: TokenVerifier
+    denylist: SessionDenylist
+    api_keys: ApiKeyTokens
+    idempotency: IdempotencyStore
+
+
+def get_resources(request: Request) -> Resources:
+    return cast(Resources, request.app.state.resources)
+
+
+@contextlib.asynccontextmanager
+async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
+    auth_channel = create_channel(settings.auth_addr, default_deadline=settings.upstream_timeout_seconds)
+    auth = auth_service_pb2_grpc.AuthServiceStub(auth_channel)
+    store = redis.Redis.from_url(
+        settings.redis_url,
+        decode_responses=True,
+        socket_timeout=_REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
+    )
+
+    async def fetch_jwks() -> str:
+        response = await auth.GetJwks(auth_service_pb2.GetJwksRequest())
+        return response.jwks_json
+
+    verifier = TokenVerifier(JwksCache(fetch_jwks))
+    denylist = SessionDenylist(store, ttl_seconds=settings.revoked_session_ttl_seconds)
+    api_key_tokens = ApiKeyTokens(store, verifier, auth)
+    resources = Resources(
+        settings=settings,
+        auth_channel=auth_channel,
+        auth=auth,
+        redis=store,
+        verifier=verifier,
+        denylist=denylist,
+        api_keys=api_key_tokens,
+        idempotency=IdempotencyStore(
+            store,
+            ttl_seconds=settings.idempotency_ttl_seconds,
+            lock_seconds=settings.idempotency_lock_seconds,
+        ),
+    )
+    stop = asyncio.Event()
+    feeds = [Feed(DENYLIST_CONSUMER, denylist.handle), Feed(API_KEY_CONSUMER, api_key_tokens.handle)]
+    auth_events = asyncio.create_task(follow_auth_events(settings.nats_url, feeds, stop))
+    try:
+        yield resources
+    finally:
+        stop.set()
+        # A consumer stops within a fetch; one still connecting is cancelled (unacked work is redelivered).
+        await asyncio.wait({auth_events}, timeout=_SHUTDOWN_GRACE_SECONDS)
+        auth_events.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await auth_events
+        await store.aclose()
+        await auth_channel.close()

@@ -1,0 +1,1 @@
+"""The REST contract: request and response bodies, with bounds and OpenAPI examples."""

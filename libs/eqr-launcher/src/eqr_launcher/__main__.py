@@ -1,0 +1,5 @@
+import sys
+
+from eqr_launcher.cli import main
+
+sys.exit(main())
