@@ -5,6 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 RUN := $(UV) run --frozen
+# Trust the machine's certificate store (corporate proxies, private registries) as pip does.
+export UV_SYSTEM_CERTS ?= 1
 PYTEST_ARGS ?=
 
 .PHONY: help bootstrap sync protos protos-check up test test-unit test-e2e lint fmt deploy-check bench clean

@@ -29,8 +29,8 @@ def generate(out_dir: Path) -> None:
         f"-I{well_known}",
         f"--python_out={out_dir}",
         f"--grpc_python_out={out_dir}",
-        f"--mypy_out={out_dir}",
-        f"--mypy_grpc_out={out_dir}",
+        f"--mypy_out=quiet:{out_dir}",
+        f"--mypy_grpc_out=quiet:{out_dir}",
         *protos,
     ]
     if protoc.main(args) != 0:

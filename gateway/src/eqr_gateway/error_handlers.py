@@ -42,7 +42,7 @@ def _request_validation(request: Request, exc: Exception) -> Response:
     if malformed is not None:
         reason = malformed.get("ctx", {}).get("error", "invalid JSON")
         position = malformed["loc"][-1] if len(malformed["loc"]) > 1 else 0
-        message = f"The body is not valid JSON: {reason} at character {position}."
+        message = f"The body is not valid JSON: {reason} (character {position})."
         problem = ProblemError(400, message, errors=[FieldError(field="body", message=message)])
         return problem_response(problem, request.url.path)
     return problem_response(validation_problem(field_errors(errors)), request.url.path)
