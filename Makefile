@@ -38,12 +38,13 @@ test-unit: protos ## the fast tests only (no infrastructure)
 test-e2e: protos ## the black-box tests: the whole fleet through the gateway
 	@$(RUN) pytest tests/e2e $(PYTEST_ARGS)
 
-lint: protos ## ruff, mypy, import-linter, buf lint, stale stubs, deploy files
+lint: protos ## ruff, mypy, import-linter, buf lint + breaking, stale stubs, deploy files
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check .
 	@$(RUN) mypy
 	@$(RUN) lint-imports
 	@cd protos && $(RUN) buf lint
+	@cd protos && $(RUN) buf breaking --against '../.git#branch=main,subdir=protos'
 	@$(RUN) python tools/build_stubs.py --check
 	@$(MAKE) --no-print-directory deploy-check
 

@@ -107,17 +107,9 @@ async def refresh_session(deps: Dependencies, *, refresh_token: str, client: Cli
                 user_agent=client.user_agent or session.user_agent,
             )
         )
-        access = await issue_access_token(
-            deps,
-            uow,
-            user=user,
-            session_id=session.id,
-            scopes=_role_scopes(user),
-            ttl=deps.config.access_token_ttl,
-            now=now,
-        )
+        tokens = await _session_tokens(deps, uow, user, session.id, successor.secret, now)
         await uow.commit()
-    return _token_pair(deps, access.token, successor.secret)
+    return tokens
 
 
 async def end_session(deps: Dependencies, principal: Principal) -> None:
@@ -196,16 +188,7 @@ async def _open_session(
     )
     await uow.sessions.add(session)
     await uow.refresh_tokens.add(refresh.record)
-    access = await issue_access_token(
-        deps,
-        uow,
-        user=user,
-        session_id=session.id,
-        scopes=_role_scopes(user),
-        ttl=deps.config.access_token_ttl,
-        now=now,
-    )
-    return session, _token_pair(deps, access.token, refresh.secret)
+    return session, await _session_tokens(deps, uow, user, session.id, refresh.secret, now)
 
 
 async def _reject_reuse(uow: UnitOfWork, session: Session, now: datetime) -> NoReturn:
@@ -218,10 +201,22 @@ def _role_scopes(user: User) -> tuple[str, ...]:
     return sorted_scopes(permissions_of(user.role))
 
 
-def _token_pair(deps: Dependencies, access_token: str, refresh_token: str) -> TokenPair:
+async def _session_tokens(
+    deps: Dependencies, uow: UnitOfWork, user: User, session_id: str, refresh_secret: str, now: datetime
+) -> TokenPair:
+    """A new access token for the session, paired with its current refresh token."""
+    access = await issue_access_token(
+        deps,
+        uow,
+        user=user,
+        session_id=session_id,
+        scopes=_role_scopes(user),
+        ttl=deps.config.access_token_ttl,
+        now=now,
+    )
     return TokenPair(
-        access_token=access_token,
-        refresh_token=refresh_token,
+        access_token=access.token,
+        refresh_token=refresh_secret,
         expires_in=int(deps.config.access_token_ttl.total_seconds()),
         refresh_expires_in=int(deps.config.refresh_token_ttl.total_seconds()),
     )
