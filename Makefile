@@ -8,6 +8,8 @@ RUN := $(UV) run --frozen
 # Trust the machine's certificate store (corporate proxies, private registries) as pip does.
 export UV_SYSTEM_CERTS ?= 1
 PYTEST_ARGS ?=
+# The contract the protos must stay compatible with; a pull request's CI sets origin/main.
+PROTO_BASE ?= HEAD
 
 .PHONY: help bootstrap sync protos protos-check up test test-unit test-e2e lint fmt deploy-check bench clean
 
@@ -44,7 +46,7 @@ lint: protos ## ruff, mypy, import-linter, buf lint + breaking, stale stubs, dep
 	@$(RUN) mypy
 	@$(RUN) lint-imports
 	@cd protos && $(RUN) buf lint
-	@cd protos && $(RUN) buf breaking --against '../.git#branch=main,subdir=protos'
+	@cd protos && $(RUN) buf breaking --against '../.git#ref=$(PROTO_BASE),subdir=protos'
 	@$(RUN) python tools/build_stubs.py --check
 	@$(MAKE) --no-print-directory deploy-check
 
