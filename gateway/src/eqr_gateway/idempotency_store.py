@@ -30,7 +30,7 @@ class StoredResponse:
     body: bytes
 
 
-class IdempotentReplay(Exception):  # noqa: N818 - a signal, not an error
+class IdempotentReplay(Exception):  # a signal, not an error
     def __init__(self, response: StoredResponse) -> None:
         super().__init__("replay")
         self.response = response

@@ -4,8 +4,6 @@ The API layer maps each class to one status code in a single table. The names sa
 happened (``NotFound``, ``AccountLocked``), so they go without an ``Error`` suffix.
 """
 
-# ruff: noqa: N818
-
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,0 +1,163 @@
+"""What the market-data use cases need from the outside world, as structural types.
+
+Sources (the simulator and the real providers) implement ``MarketDataSource``; the db
+adapter implements ``MarketStore``; the Redis adapter ``QuoteCache``. None of them commit
+anything on their own except the store's explicit write methods, each one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from eqr_market_data.domain.events import BarsImported
+from eqr_market_data.domain.model import (
+    Bar,
+    CorporateAction,
+    Financials,
+    Instrument,
+    Interval,
+    NewsItem,
+    Period,
+    Quote,
+)
+from eqr_market_data.domain.quality import QualityIssue, Severity
+
+
+class SourceError(Exception):
+    """A source failed in a way worth trying the next source for (timeout, 5xx, bad payload)."""
+
+
+class NotSupported(SourceError):
+    """The source does not offer this kind of data (e.g. news from Yahoo's chart API)."""
+
+
+class NotFoundAtSource(SourceError):
+    """The source does not know the symbol."""
+
+
+class RateLimited(SourceError):
+    """The source's budget is spent; ``retry_after`` seconds until it may be asked again."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class MarketDataSource(Protocol):
+    """One provider of market data. Methods it cannot serve raise ``NotSupported``.
+
+    Bars are raw (not adjusted); splits and dividends come from ``corporate_actions``.
+    Every returned value carries ``source = self.name``.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    async def instrument(self, symbol: str) -> Instrument: ...
+
+    async def search(self, query: str, limit: int) -> list[Instrument]: ...
+
+    async def quotes(self, symbols: Sequence[str]) -> list[Quote]:
+        """Quotes of the symbols it knows (unknown ones are left out, not an error)."""
+        ...
+
+    async def daily_bars(self, symbol: str, start: date, end: date) -> list[Bar]:
+        """Daily bars with ``start <= day <= end``, oldest first."""
+        ...
+
+    async def intraday_bars(
+        self, symbol: str, interval: Interval, start: datetime, end: datetime
+    ) -> list[Bar]: ...
+
+    async def corporate_actions(self, symbol: str) -> list[CorporateAction]: ...
+
+    async def fundamentals(self, symbol: str, period: Period) -> list[Financials]:
+        """Newest period first."""
+        ...
+
+    async def news(self, symbol: str | None, limit: int) -> list[NewsItem]:
+        """Newest first; ``symbol=None`` for market-wide news."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+SleepFn = Callable[[float], Awaitable[None]]
+
+
+class MarketStore(Protocol):
+    """The ``market_data`` schema. Each write method is one transaction."""
+
+    async def upsert_instruments(self, instruments: Sequence[Instrument]) -> None: ...
+
+    async def instruments(self) -> list[Instrument]:
+        """Every known instrument (the universe is small enough to hold in memory)."""
+        ...
+
+    async def save_quotes(self, quotes: Sequence[Quote]) -> None:
+        """Upserts the latest quote per symbol (an older timestamp never overwrites a newer one)."""
+        ...
+
+    async def latest_quotes(self, symbols: Sequence[str] | None = None) -> dict[str, Quote]: ...
+
+    async def save_daily_bars(
+        self,
+        bars: Sequence[Bar],
+        issues: Sequence[QualityIssue] = (),
+        event: BarsImported | None = None,
+    ) -> int:
+        """Upserts bars by (symbol, day) in bulk, records the issues and the event in the
+        same transaction; returns how many bars were written."""
+        ...
+
+    async def daily_bars(self, symbol: str, start: date, end: date) -> list[Bar]:
+        """Oldest first, ``start <= day <= end``."""
+        ...
+
+    async def last_daily_dates(self) -> dict[str, date]:
+        """The newest stored trading day per symbol."""
+        ...
+
+    async def save_intraday_bars(self, bars: Sequence[Bar]) -> int:
+        """Upserts one-minute bars by (symbol, start)."""
+        ...
+
+    async def intraday_bars(self, symbol: str, start: datetime, end: datetime) -> list[Bar]:
+        """One-minute bars with ``start <= bar.start <= end``, oldest first."""
+        ...
+
+    async def save_corporate_actions(self, actions: Sequence[CorporateAction]) -> None: ...
+
+    async def corporate_actions(self, symbol: str) -> list[CorporateAction]:
+        """Oldest first."""
+        ...
+
+    async def save_financials(self, items: Sequence[Financials]) -> None: ...
+
+    async def financials(self, symbol: str, period: Period, limit: int) -> list[Financials]:
+        """Newest period first."""
+        ...
+
+    async def save_news(self, items: Sequence[NewsItem]) -> None:
+        """Idempotent by ``NewsItem.id``."""
+        ...
+
+    async def news(self, symbol: str | None, limit: int, since: datetime | None = None) -> list[NewsItem]:
+        """Newest first; ``symbol=None`` for every item."""
+        ...
+
+    async def record_quality_issues(self, issues: Sequence[QualityIssue]) -> None: ...
+
+    async def quality_counts(self, symbol: str | None = None) -> list[tuple[str, Severity, int]]:
+        """(check, severity, count) over everything recorded."""
+        ...
+
+    async def recent_quality_issues(
+        self, symbol: str | None = None, limit: int = 50
+    ) -> list[QualityIssue]: ...
