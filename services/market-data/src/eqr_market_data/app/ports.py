@@ -7,11 +7,13 @@ anything on their own except the store's explicit write methods, each one transa
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
 from eqr_market_data.domain.events import BarsImported
+from eqr_market_data.domain.market import MarketSnapshot
 from eqr_market_data.domain.model import (
     Bar,
     CorporateAction,
@@ -161,3 +163,64 @@ class MarketStore(Protocol):
     async def recent_quality_issues(
         self, symbol: str | None = None, limit: int = 50
     ) -> list[QualityIssue]: ...
+
+
+class QuoteCache(Protocol):
+    """Latest quotes shared by every replica (Redis), with a short TTL."""
+
+    async def get_many(self, symbols: Sequence[str]) -> dict[str, Quote]: ...
+
+    async def put_many(self, quotes: Sequence[Quote]) -> None: ...
+
+
+class HistoryCache(Protocol):
+    """Slices of stored history, dropped when new bars for the symbol land."""
+
+    async def get(self, symbol: str, key: str) -> list[Bar] | None: ...
+
+    async def put(self, symbol: str, key: str, bars: Sequence[Bar]) -> None: ...
+
+    async def invalidate(self, symbol: str) -> None: ...
+
+
+class QuotePublisher(Protocol):
+    """Announces quotes and market snapshots to subscribers (JetStream, last value per subject)."""
+
+    async def publish_quotes(self, quotes: Sequence[Quote]) -> None: ...
+
+    async def publish_market(self, snapshot: MarketSnapshot) -> None: ...
+
+
+class TradingCalendar(Protocol):
+    def sessions(self, start: date, end: date) -> list[date]:
+        """Trading days with ``start <= day <= end``."""
+        ...
+
+    def session_bounds(self, day: date) -> tuple[datetime, datetime]:
+        """Open and close of a trading day, UTC-aware."""
+        ...
+
+    def is_open(self, at: datetime) -> bool: ...
+
+
+class QuoteFeed(Protocol):
+    """Live quote updates as they are published, whichever replica published them."""
+
+    def subscribe(self, symbols: Sequence[str]) -> AsyncIterator[Quote]: ...
+
+
+@dataclass(frozen=True)
+class Tick:
+    """What one step of a live market produced."""
+
+    quotes: list[Quote]
+    finished_minutes: list[Bar] = field(default_factory=list)
+    """One-minute bars that this step completed."""
+    finished_days: list[Bar] = field(default_factory=list)
+    """Daily bars of a trading day that this step closed."""
+
+
+class LiveMarket(Protocol):
+    """A source that moves by itself (the simulator), stepped by the service's ticker."""
+
+    def advance(self, now: datetime) -> Tick: ...

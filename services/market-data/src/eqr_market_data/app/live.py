@@ -1,0 +1,113 @@
+"""The ticker: steps a live market, fans its quotes out, and keeps the store up to date.
+
+Quotes go to the shared cache and to JetStream on every tick; PostgreSQL gets the latest
+quotes every few seconds (it is the record, not the hot path), completed one-minute bars
+as they complete, and a day's bars when the day closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+
+from eqr_market_data.app.ports import (
+    Clock,
+    HistoryCache,
+    LiveMarket,
+    MarketStore,
+    QuoteCache,
+    QuotePublisher,
+    TradingCalendar,
+)
+from eqr_market_data.domain.market import MarketSnapshot
+from eqr_market_data.domain.model import Bar, Quote
+from eqr_market_data.domain.quality import QualityIssue
+from eqr_market_data.domain.quality_checks import check_bars
+
+log = logging.getLogger(__name__)
+
+
+class Ticker:
+    def __init__(
+        self,
+        live: LiveMarket,
+        cache: QuoteCache,
+        publisher: QuotePublisher,
+        store: MarketStore,
+        history_cache: HistoryCache,
+        market_snapshot: Callable[[], Awaitable[MarketSnapshot]],
+        calendar: TradingCalendar,
+        clock: Clock,
+        *,
+        interval_seconds: float,
+        store_every_seconds: float,
+        market_every_seconds: float = 1.0,
+    ) -> None:
+        self._live = live
+        self._cache = cache
+        self._publisher = publisher
+        self._store = store
+        self._history_cache = history_cache
+        self._market_snapshot = market_snapshot
+        self._calendar = calendar
+        self._clock = clock
+        self._interval = interval_seconds
+        self._store_every = store_every_seconds
+        self._market_every = market_every_seconds
+        self._unsaved: dict[str, Quote] = {}
+        self._last_store = float("-inf")
+        self._last_market = float("-inf")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            started = loop.time()
+            try:
+                await self.step(started)
+            except Exception:
+                # A step that fails (NATS reconnecting, a database restart) is retried on the next tick.
+                log.exception("ticker step failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), max(0.0, self._interval - (loop.time() - started)))
+        await self._flush_quotes()
+
+    async def step(self, monotonic_now: float) -> None:
+        now = self._clock.now()
+        if not self._calendar.is_open(now):
+            return
+        tick = self._live.advance(now)
+        await self._cache.put_many(tick.quotes)
+        await self._publisher.publish_quotes(tick.quotes)
+        self._unsaved.update((quote.symbol, quote) for quote in tick.quotes)
+        if tick.finished_minutes:
+            await self._store.save_intraday_bars(tick.finished_minutes)
+        if tick.finished_days:
+            await self._save_days(tick.finished_days)
+        if monotonic_now - self._last_store >= self._store_every:
+            await self._flush_quotes()
+            self._last_store = monotonic_now
+        if monotonic_now - self._last_market >= self._market_every:
+            await self._publisher.publish_market(await self._market_snapshot())
+            self._last_market = monotonic_now
+
+    async def _save_days(self, bars: Sequence[Bar]) -> None:
+        by_symbol: dict[str, list[Bar]] = defaultdict(list)
+        for bar in bars:
+            by_symbol[bar.symbol].append(bar)
+        good: list[Bar] = []
+        issues: list[QualityIssue] = []
+        for symbol_bars in by_symbol.values():
+            kept, found = check_bars(symbol_bars)
+            good += kept
+            issues += found
+        await self._store.save_daily_bars(good, issues)
+        for symbol in by_symbol:
+            await self._history_cache.invalidate(symbol)
+
+    async def _flush_quotes(self) -> None:
+        if self._unsaved:
+            pending, self._unsaved = list(self._unsaved.values()), {}
+            await self._store.save_quotes(pending)

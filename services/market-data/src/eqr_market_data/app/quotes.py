@@ -1,0 +1,50 @@
+"""Latest quotes: from the shared cache, else from the sources (one call per missing batch)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from eqr_market_data.app.ports import MarketDataSource, QuoteCache
+from eqr_market_data.app.universe import Universe
+from eqr_market_data.domain.errors import UnknownSymbol
+from eqr_market_data.domain.model import Quote
+from eqr_market_data.domain.symbols import normalise_symbol, normalise_symbols
+
+
+class QuoteService:
+    def __init__(
+        self, universe: Universe, sources: MarketDataSource, cache: QuoteCache, *, max_batch: int
+    ) -> None:
+        self._universe = universe
+        self._sources = sources
+        self._cache = cache
+        self._max_batch = max_batch
+
+    async def quote(self, raw_symbol: str) -> Quote:
+        symbol = normalise_symbol(raw_symbol)
+        self._universe.get(symbol)
+        quotes = await self._fetch([symbol])
+        if symbol not in quotes:
+            raise UnknownSymbol(symbol)
+        return quotes[symbol]
+
+    async def quotes(self, raw_symbols: Sequence[str]) -> tuple[list[Quote], list[str]]:
+        """Quotes in request order, and the requested symbols nobody knows."""
+        symbols = normalise_symbols(raw_symbols, limit=self._max_batch)
+        known = [s for s in symbols if s in self._universe]
+        quotes = await self._fetch(known)
+        return [quotes[s] for s in known if s in quotes], [s for s in symbols if s not in quotes]
+
+    async def all_quotes(self) -> dict[str, Quote]:
+        return await self._fetch(self._universe.symbols())
+
+    async def _fetch(self, symbols: Sequence[str]) -> dict[str, Quote]:
+        if not symbols:
+            return {}
+        found = await self._cache.get_many(symbols)
+        missing = [s for s in symbols if s not in found]
+        if missing:
+            fresh = await self._sources.quotes(missing)
+            await self._cache.put_many(fresh)
+            found.update((quote.symbol, quote) for quote in fresh)
+        return found

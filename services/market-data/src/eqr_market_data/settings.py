@@ -1,0 +1,63 @@
+"""Every knob of the market-data service, as an env var with a safe default."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from eqr_platform.settings import ServiceSettings
+
+KNOWN_SOURCES = ("simulator", "alphavantage", "yahoo", "finnhub")
+
+
+class MarketDataSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="MARKET_DATA_", extra="ignore", frozen=True)
+
+    service_name: str = Field("market-data", validation_alias="SERVICE_NAME")
+    grpc_port: int = Field(50052, ge=0, le=65535, validation_alias="GRPC_PORT")
+    http_port: int = Field(9092, ge=0, le=65535, validation_alias="HTTP_PORT")
+
+    auth_addr: str = Field("127.0.0.1:50051", validation_alias="AUTH_ADDR")
+    """The auth service, whose JWKS verifies the admin calls' tokens."""
+
+    sources: Annotated[tuple[str, ...], NoDecode] = ("simulator",)
+    """Ordered: the first source that answers serves; the response names it."""
+
+    simulator_seed: int = 42
+    simulator_history_years: int = Field(10, ge=1, le=15)
+    tick_interval_seconds: float = Field(1.0, gt=0, le=60)
+    calendar_mode: Literal["always", "nyse"] = "always"
+    """``always`` ticks at any hour (a newcomer sees prices move); ``nyse`` only in NYSE sessions."""
+
+    quote_max_age_seconds: float = Field(60.0, gt=0)
+    """A quote older than this is stale: the next source is tried, or it is served flagged."""
+    quote_cache_ttl_ms: int = Field(2000, gt=0)
+    history_cache_ttl_seconds: int = Field(300, gt=0)
+    overview_cache_ttl_ms: int = Field(1000, gt=0)
+    quote_store_interval_seconds: float = Field(5.0, gt=0)
+    """How often live quotes are written to PostgreSQL (they are in Redis at once)."""
+    max_batch_symbols: int = Field(500, ge=1)
+
+    alphavantage_api_key: SecretStr | None = None
+    alphavantage_base_url: str = "https://www.alphavantage.co"
+    yahoo_api_key: SecretStr | None = None
+    yahoo_base_url: str = "https://query1.finance.yahoo.com"
+    finnhub_api_key: SecretStr | None = None
+    finnhub_base_url: str = "https://finnhub.io/api/v1"
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in value if name not in KNOWN_SOURCES]
+        if unknown or not value:
+            raise ValueError(f"MARKET_DATA_SOURCES must list some of {', '.join(KNOWN_SOURCES)}; got {value}")
+        return value

@@ -1,0 +1,189 @@
+"""Domain objects <-> market-data protobuf messages, shared by the API and the adapters."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from eqr.common.v1 import date_pb2
+from eqr.market_data.v1 import market_data_service_pb2 as service_pb
+from eqr.market_data.v1 import resources_pb2 as pb
+from eqr_market_data.domain.errors import InvalidRequest
+from eqr_market_data.domain.model import (
+    AssetClass,
+    Bar,
+    Breadth,
+    CorporateAction,
+    Financials,
+    Instrument,
+    Interval,
+    NewsItem,
+    Quote,
+)
+from eqr_market_data.domain.quality import QualityIssue
+
+ASSET_CLASS_TO_PB = {
+    AssetClass.EQUITY: pb.ASSET_CLASS_EQUITY,
+    AssetClass.INDEX: pb.ASSET_CLASS_INDEX,
+    AssetClass.ETF: pb.ASSET_CLASS_ETF,
+}
+INTERVAL_TO_PB = {
+    Interval.M1: pb.INTERVAL_1M,
+    Interval.M5: pb.INTERVAL_5M,
+    Interval.M15: pb.INTERVAL_15M,
+    Interval.H1: pb.INTERVAL_1H,
+    Interval.D1: pb.INTERVAL_1D,
+    Interval.W1: pb.INTERVAL_1WK,
+    Interval.MO1: pb.INTERVAL_1MO,
+}
+PB_TO_INTERVAL = {value: key for key, value in INTERVAL_TO_PB.items()}
+FINANCIAL_FIGURES = tuple(
+    name
+    for name in Financials.__dataclass_fields__
+    if name not in {"symbol", "period", "fiscal_date", "currency", "source"}
+)
+
+
+def timestamp(at: datetime) -> Timestamp:
+    result = Timestamp()
+    result.FromDatetime(at)
+    return result
+
+
+def from_timestamp(value: Timestamp) -> datetime:
+    return value.ToDatetime(tzinfo=UTC)
+
+
+def date_to_pb(day: date) -> date_pb2.Date:
+    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
+
+
+def interval_from_pb(value: int) -> Interval:
+    if value == pb.INTERVAL_UNSPECIFIED:
+        return Interval.D1
+    try:
+        return PB_TO_INTERVAL[value]  # type: ignore[index]
+    except KeyError:
+        raise InvalidRequest("interval", "must be one of 1m, 5m, 15m, 1h, 1d, 1wk, 1mo") from None
+
+
+def instrument_to_pb(instrument: Instrument, price: float = math.nan) -> pb.Instrument:
+    return pb.Instrument(
+        symbol=instrument.symbol,
+        name=instrument.name,
+        exchange=instrument.exchange,
+        currency=instrument.currency,
+        asset_class=ASSET_CLASS_TO_PB[instrument.asset_class],
+        sector=instrument.sector,
+        industry=instrument.industry,
+        country=instrument.country,
+        shares_outstanding=instrument.shares_outstanding,
+        market_cap=instrument.shares_outstanding * price if instrument.shares_outstanding else math.nan,
+        source=instrument.source,
+    )
+
+
+def quote_to_pb(quote: Quote) -> pb.Quote:
+    return pb.Quote(
+        symbol=quote.symbol,
+        price=quote.price,
+        open=quote.open,
+        high=quote.high,
+        low=quote.low,
+        previous_close=quote.previous_close,
+        change=quote.change,
+        change_percent=quote.change_percent,
+        volume=quote.volume,
+        bid=quote.bid,
+        ask=quote.ask,
+        timestamp=timestamp(quote.timestamp),
+        source=quote.source,
+        stale=quote.stale,
+    )
+
+
+def quote_from_pb(message: pb.Quote) -> Quote:
+    return Quote(
+        symbol=message.symbol,
+        price=message.price,
+        open=message.open,
+        high=message.high,
+        low=message.low,
+        previous_close=message.previous_close,
+        volume=message.volume,
+        timestamp=from_timestamp(message.timestamp),
+        source=message.source,
+        bid=message.bid,
+        ask=message.ask,
+        stale=message.stale,
+    )
+
+
+def bar_to_pb(bar: Bar) -> pb.Bar:
+    return pb.Bar(
+        start=timestamp(bar.start),
+        open=bar.open,
+        high=bar.high,
+        low=bar.low,
+        close=bar.close,
+        volume=bar.volume,
+    )
+
+
+def action_to_pb(action: CorporateAction) -> pb.CorporateAction:
+    return pb.CorporateAction(
+        symbol=action.symbol,
+        ex_date=date_to_pb(action.ex_date),
+        kind=action.kind.value,
+        split_ratio=action.split_ratio,
+        dividend=action.dividend,
+    )
+
+
+def financials_to_pb(item: Financials) -> pb.Financials:
+    message = pb.Financials(
+        symbol=item.symbol,
+        period=item.period.value,
+        fiscal_date=date_to_pb(item.fiscal_date),
+        currency=item.currency,
+        source=item.source,
+    )
+    for name in FINANCIAL_FIGURES:
+        setattr(message, name, getattr(item, name))
+    return message
+
+
+def news_to_pb(item: NewsItem) -> pb.NewsItem:
+    return pb.NewsItem(
+        id=item.id,
+        symbols=list(item.symbols),
+        headline=item.headline,
+        summary=item.summary,
+        publisher=item.publisher,
+        url=item.url,
+        published_at=timestamp(item.published_at),
+        sentiment=item.sentiment,
+        source=item.source,
+    )
+
+
+def breadth_to_pb(breadth: Breadth) -> pb.Breadth:
+    return pb.Breadth(
+        advancers=breadth.advancers,
+        decliners=breadth.decliners,
+        unchanged=breadth.unchanged,
+        new_highs=breadth.new_highs,
+        new_lows=breadth.new_lows,
+    )
+
+
+def mover_to_pb(instrument: Instrument, quote: Quote) -> pb.MarketMover:
+    return pb.MarketMover(instrument=instrument_to_pb(instrument, quote.price), quote=quote_to_pb(quote))
+
+
+def issue_to_pb(issue: QualityIssue) -> service_pb.ImportIssue:
+    return service_pb.ImportIssue(
+        line=issue.line, field=issue.field, message=issue.message, severity=issue.severity.value
+    )

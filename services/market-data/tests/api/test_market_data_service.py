@@ -1,0 +1,149 @@
+"""MarketDataService over real gRPC, PostgreSQL, Redis and JetStream, on the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import nats
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from eqr.market_data.v1 import events_pb2, market_data_service_pb2_grpc, resources_pb2
+from eqr.market_data.v1 import market_data_service_pb2 as pb
+from eqr_platform.grpc import decode_error
+
+Stub = market_data_service_pb2_grpc.MarketDataServiceStub
+
+
+def _ts(at: datetime) -> Timestamp:
+    value = Timestamp()
+    value.FromDatetime(at)
+    return value
+
+
+async def test_quote_says_its_source_and_moves(market_stub: Stub) -> None:
+    first = (await market_stub.GetQuote(pb.GetQuoteRequest(symbol="aapl"))).quote
+    assert first.symbol == "AAPL"
+    assert first.source == "simulated"
+    assert first.price > 0
+    assert first.bid < first.price < first.ask
+    await asyncio.sleep(2.5)  # the cache TTL is 2 s and the ticker steps every 0.2 s
+    later = (await market_stub.GetQuote(pb.GetQuoteRequest(symbol="AAPL"))).quote
+    assert later.timestamp.ToDatetime() > first.timestamp.ToDatetime()
+    assert later.previous_close == first.previous_close
+
+
+async def test_unknown_symbol_is_not_found_and_bad_symbol_names_the_field(market_stub: Stub) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as unknown:
+        await market_stub.GetQuote(pb.GetQuoteRequest(symbol="NOPE"))
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await market_stub.GetQuote(pb.GetQuoteRequest(symbol="../etc"))
+    error = decode_error(bad.value)
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in error.violations] == ["symbol"]
+
+
+async def test_batch_quotes_report_unknown_symbols(market_stub: Stub) -> None:
+    response = await market_stub.BatchGetQuotes(
+        pb.BatchGetQuotesRequest(symbols=["MSFT", "NOPE", "^GSPC", "msft"])
+    )
+    assert [q.symbol for q in response.quotes] == ["MSFT", "^GSPC"]
+    assert list(response.unknown_symbols) == ["NOPE"]
+
+
+async def test_ten_years_of_daily_history_end_at_the_live_price(market_stub: Stub) -> None:
+    now = datetime.now(UTC)
+    history = await market_stub.GetHistory(
+        pb.GetHistoryRequest(
+            symbol="JPM",
+            interval=resources_pb2.INTERVAL_1D,
+            start=_ts(now - timedelta(days=3650)),
+            end=_ts(now),
+        )
+    )
+    assert len(history.bars) > 2400
+    assert history.source.startswith("simulated")
+    starts = [bar.start.ToDatetime() for bar in history.bars]
+    assert starts == sorted(starts)
+    for bar in history.bars:
+        assert 0 < bar.low <= min(bar.open, bar.close) <= max(bar.open, bar.close) <= bar.high
+    quote = (await market_stub.GetQuote(pb.GetQuoteRequest(symbol="JPM"))).quote
+    completed = [bar for bar in history.bars if bar.start.ToDatetime().date() < now.date()]
+    assert math.isclose(completed[-1].close, quote.previous_close, rel_tol=1e-9)
+
+
+async def test_inverted_range_names_the_field(market_stub: Stub) -> None:
+    now = datetime.now(UTC)
+    with pytest.raises(grpc.aio.AioRpcError) as exc_info:
+        await market_stub.GetHistory(
+            pb.GetHistoryRequest(
+                symbol="JPM",
+                interval=resources_pb2.INTERVAL_1D,
+                start=_ts(now),
+                end=_ts(now - timedelta(days=5)),
+            )
+        )
+    error = decode_error(exc_info.value)
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in error.violations] == ["from"]
+
+
+async def test_intraday_history_is_resampled(market_stub: Stub) -> None:
+    now = datetime.now(UTC)
+    history = await market_stub.GetHistory(
+        pb.GetHistoryRequest(
+            symbol="AAPL",
+            interval=resources_pb2.INTERVAL_1H,
+            start=_ts(now - timedelta(days=7)),
+            end=_ts(now),
+        )
+    )
+    assert len(history.bars) >= 7  # at least one full session of hourly bars in any week
+    for bar in history.bars:
+        assert bar.low <= min(bar.open, bar.close) <= max(bar.open, bar.close) <= bar.high
+
+
+async def test_market_overview_has_benchmarks_movers_and_breadth(market_stub: Stub) -> None:
+    overview = await market_stub.GetMarketOverview(pb.GetMarketOverviewRequest())
+    assert {m.instrument.symbol for m in overview.indices} >= {"^GSPC", "^DJI", "^IXIC"}
+    assert len(overview.sectors) == 11
+    breadth = overview.breadth
+    assert breadth.advancers + breadth.decliners + breadth.unchanged == 150
+
+
+async def test_search_peers_fundamentals_and_news(market_stub: Stub) -> None:
+    found = await market_stub.SearchInstruments(pb.SearchInstrumentsRequest(query="micro", limit=5))
+    assert "MSFT" in [i.symbol for i in found.instruments]
+    peers = await market_stub.ListPeers(pb.ListPeersRequest(symbol="JPM", limit=5))
+    assert peers.peers
+    assert all(p.sector == "Financials" for p in peers.peers)
+    fundamentals = await market_stub.GetFundamentals(
+        pb.GetFundamentalsRequest(symbol="AAPL", period="annual")
+    )
+    assert len(fundamentals.financials) == 10
+    latest = fundamentals.financials[0]
+    assert math.isclose(latest.gross_profit, latest.revenue - latest.cost_of_revenue, rel_tol=1e-9)
+    news = await market_stub.ListNews(pb.ListNewsRequest(limit=5))
+    assert len(news.news) == 5
+    assert all(-1 <= item.sentiment <= 1 for item in news.news)
+
+
+async def test_quotes_are_published_with_the_last_value_kept(market_stub: Stub, nats_url: str) -> None:
+    client = await nats.connect(nats_url)
+    try:
+        sub = await client.jetstream().subscribe(
+            "eqr.market-data.quote.updated.AAPL",
+            ordered_consumer=True,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.LAST_PER_SUBJECT),
+        )
+        message = await sub.next_msg(timeout=5)
+        quote = events_pb2.QuoteUpdated.FromString(message.data).quote
+        assert quote.symbol == "AAPL"
+        assert quote.source == "simulated"
+    finally:
+        await client.close()
