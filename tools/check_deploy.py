@@ -3,11 +3,12 @@
 `uv run --frozen python tools/check_deploy.py` (part of `make lint`) runs, with tools from the
 workspace's dev group:
 - hadolint on every service Dockerfile, and checks that they share one build pattern;
-- `docker-compose config --quiet` on docker-compose.yml, then its build and health-check wiring;
+- `docker-compose config --quiet` on docker-compose.yml, then its build and health-check wiring
+  and that it builds every service Dockerfile;
 - Helm through helm-python-sdk (no helm binary): dependency update, `lint --strict` and template
   for every chart under deploy/helm, the output through `kubernetes-validate --strict`;
 - the Tiltfile, executed as Starlark with recording stubs of the Tilt builtins, against the
-  files and the rendered workloads it names.
+  files and the rendered workloads it names, and that it builds every service Dockerfile.
 One line per passed check; on the first failure, the reason and exit status 1.
 """
 
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -101,6 +102,13 @@ def run_tool(name: str, *args: str, cwd: Path = REPO) -> str:
 
 def service_dockerfiles() -> list[Path]:
     return [*sorted(REPO.glob("services/*/Dockerfile")), REPO / "gateway" / "Dockerfile"]
+
+
+def check_every_service_built(built: Iterable[Path], where: str) -> None:
+    """Fail unless `where` builds an image from every service Dockerfile."""
+    built_paths = {path.resolve() for path in built}
+    if unbuilt := [shown(path) for path in service_dockerfiles() if path.resolve() not in built_paths]:
+        raise DeployCheckError(f"{where} builds no image from {', '.join(unbuilt)}")
 
 
 def workspace_members() -> list[str]:
@@ -200,6 +208,10 @@ def check_compose() -> None:
                     f" but {dependency} has no health check (in the compose file or its image)"
                 )
     passed(f"{shown(COMPOSE_FILE)}: every build has its Dockerfile, every awaited service a health check")
+    check_every_service_built(
+        filter(None, (built_dockerfile(service) for service in services.values())), shown(COMPOSE_FILE)
+    )
+    passed(f"{shown(COMPOSE_FILE)}: builds every service Dockerfile")
 
 
 # ----------------------------------------------------------------------------------------- Helm
@@ -527,8 +539,9 @@ def render_tilt_helm_call(arguments: Mapping[str, Any], charts: Sequence[Chart])
     return render_chart(chart.path, values or None, release=release, label=f"Tiltfile helm({chart.name})")
 
 
-def check_tilt_builds(calls: Sequence[TiltCall]) -> list[str]:
-    refs = []
+def check_tilt_builds(calls: Sequence[TiltCall]) -> dict[str, Path]:
+    """The image refs the Tiltfile builds, each with its Dockerfile."""
+    builds = {}
     for call in calls:
         if call.function != "docker_build":
             continue
@@ -540,8 +553,8 @@ def check_tilt_builds(calls: Sequence[TiltCall]) -> list[str]:
             )
         if not dockerfile.is_file():
             raise DeployCheckError(f"Tiltfile: docker_build Dockerfile {shown(dockerfile)} does not exist")
-        refs.append(call.arguments["ref"])
-    return refs
+        builds[call.arguments["ref"]] = dockerfile
+    return builds
 
 
 def check_tilt_commands(calls: Sequence[TiltCall]) -> None:
@@ -607,13 +620,15 @@ def check_tilt_resources(calls: Sequence[TiltCall], objects: Sequence[Any]) -> l
 def check_tiltfile(charts: Sequence[Chart]) -> list[Rendering]:
     calls = record_tiltfile(TILTFILE.read_text())
     passed(f"Tiltfile executes as Starlark ({version_of('starlark')}) against the Tilt API it calls")
-    refs = check_tilt_builds(calls)
+    builds = check_tilt_builds(calls)
+    check_every_service_built(builds.values(), "Tiltfile")
+    refs = list(builds)
     check_tilt_commands(calls)
     renderings, objects = deployed_objects(calls, charts)
     deployed_repositories = {image_repository(image) for image in images_in(list(objects))}
     if undeployed := [ref for ref in refs if ref not in deployed_repositories]:
         raise DeployCheckError(f"Tiltfile: images built but used by no deployed container: {undeployed}")
-    passed(f"Tiltfile: images {', '.join(refs)} build from existing Dockerfiles and are deployed")
+    passed(f"Tiltfile: images {', '.join(refs)} build from every service Dockerfile and are deployed")
     resources = check_tilt_resources(calls, objects)
     passed(f"Tiltfile: k8s_resource {', '.join(resources)} name deployed workloads and exposed ports")
     return renderings

@@ -50,6 +50,14 @@ def test_a_dockerfile_without_the_markers_is_reported(tmp_path: Path) -> None:
         checker.check_shared_pattern([dockerfile, dockerfile])
 
 
+def test_a_service_dockerfile_nothing_builds_is_reported() -> None:
+    *built, forgotten = checker.service_dockerfiles()
+    expected = f"Tiltfile builds no image from {checker.shown(forgotten)}$"
+
+    with pytest.raises(checker.DeployCheckError, match=expected):
+        checker.check_every_service_built(built, "Tiltfile")
+
+
 def test_the_tilt_stubs_record_calls_by_tilt_parameter_name() -> None:
     calls = checker.record_tiltfile(
         'k8s_yaml(helm("deploy/helm/auth", "auth", set = ["replicaCount=1"]))\n'
@@ -122,3 +130,24 @@ def test_container_ports_are_found_in_deployments_and_cronjobs() -> None:
 
     assert checker.container_ports(deployment) == {8000}
     assert checker.container_ports(cronjob) == {8000}
+
+
+def test_a_probe_without_a_handler_adjusts_the_grpc_default_and_one_with_a_handler_replaces_it(
+    tmp_path: Path,
+) -> None:
+    charts = checker.prepare_charts(tmp_path)
+    auth = next(chart for chart in charts if chart.name == "auth")
+    probes = {"startup": {"failureThreshold": 90}, "liveness": {"tcpSocket": {"port": "grpc"}}}
+
+    rendering = checker.render_chart(auth.path, {"probes": probes}, release="auth", label="auth")
+
+    deployment = next(obj for obj in rendering.objects if obj["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["startupProbe"] == {
+        "grpc": {"port": 50051},
+        "periodSeconds": 2,
+        "timeoutSeconds": 2,
+        "failureThreshold": 90,
+    }
+    assert container["livenessProbe"] == {"tcpSocket": {"port": "grpc"}}
+    assert container["readinessProbe"]["grpc"] == {"port": 50051, "service": "eqr.auth.v1.AuthService"}

@@ -1,21 +1,32 @@
-{{- define "eqr-service.probe.liveness" -}}
-{{- if .Values.probes.liveness -}}
-{{ toYaml .Values.probes.liveness }}
+{{/*
+A probe of the container: `probes.<kind>` with a handler (grpc, httpGet, tcpSocket, exec) is the
+whole probe; without one, its fields adjust the gRPC default on ports.grpc (e.g. failureThreshold).
+*/}}
+{{- define "eqr-service.probe" -}}
+{{- $override := index .root.Values.probes .kind | default dict -}}
+{{- $hasHandler := false -}}
+{{- range list "grpc" "httpGet" "tcpSocket" "exec" }}
+{{- if hasKey $override . }}{{ $hasHandler = true }}{{ end }}
+{{- end -}}
+{{- if $hasHandler -}}
+{{ toYaml $override }}
 {{- else -}}
+{{- $default := include (printf "eqr-service.probe.%s" .kind) .root | fromYaml -}}
+{{ toYaml (mergeOverwrite $default $override) }}
+{{- end -}}
+{{- end -}}
+
+{{- define "eqr-service.probe.liveness" -}}
 grpc:
-  port: {{ required "ports.grpc (or probes.liveness) is required" .Values.ports.grpc | int }}
+  port: {{ required "ports.grpc (or a probes.liveness handler) is required" .Values.ports.grpc | int }}
 periodSeconds: 10
 timeoutSeconds: 2
 failureThreshold: 3
 {{- end -}}
-{{- end -}}
 
 {{- define "eqr-service.probe.readiness" -}}
-{{- if .Values.probes.readiness -}}
-{{ toYaml .Values.probes.readiness }}
-{{- else -}}
 grpc:
-  port: {{ required "ports.grpc (or probes.readiness) is required" .Values.ports.grpc | int }}
+  port: {{ required "ports.grpc (or a probes.readiness handler) is required" .Values.ports.grpc | int }}
   {{- with .Values.grpcHealthService }}
   service: {{ . }}
   {{- end }}
@@ -23,18 +34,13 @@ periodSeconds: 5
 timeoutSeconds: 2
 failureThreshold: 2
 {{- end -}}
-{{- end -}}
 
 {{- define "eqr-service.probe.startup" -}}
-{{- if .Values.probes.startup -}}
-{{ toYaml .Values.probes.startup }}
-{{- else -}}
 grpc:
-  port: {{ required "ports.grpc (or probes.startup) is required" .Values.ports.grpc | int }}
+  port: {{ required "ports.grpc (or a probes.startup handler) is required" .Values.ports.grpc | int }}
 periodSeconds: 2
 timeoutSeconds: 2
 failureThreshold: 30
-{{- end -}}
 {{- end -}}
 
 {{- define "eqr-service.deployment" -}}
@@ -106,11 +112,11 @@ spec:
                 name: {{ . }}
             {{- end }}
           startupProbe:
-            {{- include "eqr-service.probe.startup" . | nindent 12 }}
+            {{- include "eqr-service.probe" (dict "root" . "kind" "startup") | nindent 12 }}
           livenessProbe:
-            {{- include "eqr-service.probe.liveness" . | nindent 12 }}
+            {{- include "eqr-service.probe" (dict "root" . "kind" "liveness") | nindent 12 }}
           readinessProbe:
-            {{- include "eqr-service.probe.readiness" . | nindent 12 }}
+            {{- include "eqr-service.probe" (dict "root" . "kind" "readiness") | nindent 12 }}
           resources:
             {{- toYaml .Values.resources | nindent 12 }}
           securityContext:
