@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import auth_gateway
+from bench import auth_gateway, market_data
+from bench.target import Target
+from eqr_launcher.fleet import Fleet
+from eqr_launcher.infrastructure import Infrastructure
 
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-BENCHMARKS = {"auth": auth_gateway.run}
+BENCHMARKS: dict[str, Callable[[Target], str]] = {"auth": auth_gateway.run, "market-data": market_data.run}
 
 
 def _machine() -> str:
@@ -33,7 +38,14 @@ def _machine() -> str:
 
 
 def main(selected: list[str]) -> int:
-    sections = [BENCHMARKS[name]() for name in (selected or list(BENCHMARKS))]
+    with tempfile.TemporaryDirectory(prefix="eqr-bench-") as tmp:
+        data = Path(tmp)
+        with (
+            Infrastructure(data) as infra,
+            Fleet(infra, data_dir=data / "fleet", log_level="WARNING") as fleet,
+        ):
+            target = Target(gateway_url=fleet.gateway_url, database_url=infra.database_url)
+            sections = [BENCHMARKS[name](target) for name in (selected or list(BENCHMARKS))]
     header = [
         "# Benchmarks",
         "",

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 import time
 import timeit
-from pathlib import Path
 
 import httpx
 import jwt
 
 from bench.load import LatencyResult, closed_loop, open_loop
-from eqr_launcher.fleet import Fleet
-from eqr_launcher.infrastructure import Infrastructure
+from bench.target import Target
 from eqr_launcher.registry import DEMO_EMAIL, DEMO_PASSWORD
 from eqr_platform.tokens import JwksCache, TokenVerifier
 
@@ -77,14 +74,8 @@ def _verification_rates(token: str, jwks: str) -> tuple[float, float]:
     return VERIFICATIONS / ours, VERIFICATIONS / peer
 
 
-def run() -> str:
-    with tempfile.TemporaryDirectory(prefix="eqr-bench-") as tmp:
-        data = Path(tmp)
-        with (
-            Infrastructure(data) as infra,
-            Fleet(infra, data_dir=data / "fleet", log_level="WARNING") as fleet,
-        ):
-            results, logins, throughput, token, jwks = asyncio.run(_latencies(fleet.gateway_url))
+def run(target: Target) -> str:
+    results, logins, throughput, token, jwks = asyncio.run(_latencies(target.gateway_url))
     ours, peer = _verification_rates(token, jwks)
     floor, me = results
     lines = [

@@ -24,7 +24,7 @@ from eqr_gateway.middleware.request_id import RequestIdMiddleware
 from eqr_gateway.middleware.security_headers import SecurityHeadersMiddleware
 from eqr_gateway.openapi import GatewayApp
 from eqr_gateway.resources import open_resources
-from eqr_gateway.routes import account, admin, auth, health, well_known
+from eqr_gateway.routes import account, admin, auth, health, market, market_admin, stocks, well_known
 from eqr_gateway.schemas.auth import LoginForm, LoginRequest
 from eqr_gateway.settings import GatewaySettings
 
@@ -47,6 +47,9 @@ entry names the field at fault (`body.email`, `query.limit`, `path.user_id`).
 and body returns the first answer (with `Idempotent-Replayed: true`).
 
 **Lists** are cursor-paginated: `{items, next_cursor}`; pass `next_cursor` back as `cursor`.
+Short ranked lists (search, news, peers) are `{items}`, bounded by `limit`.
+
+**Market data** says where every value came from (`source`). Symbols are case-insensitive.
 
 **Tracing.** Send `X-Request-ID` (or read the generated one from the response) and quote it
 when reporting a problem.
@@ -57,7 +60,10 @@ TAGS = [
     {"name": "account", "description": "The signed-in user's profile and preferences."},
     {"name": "sessions", "description": "The signed-in user's sessions (devices)."},
     {"name": "api-keys", "description": "Keys for scripts and integrations."},
+    {"name": "market", "description": "The market as a whole: indices, sectors, movers, breadth, sentiment."},
+    {"name": "stocks", "description": "Instruments, quotes, price history, news, fundamentals and peers."},
     {"name": "admin", "description": "User administration; admins only."},
+    {"name": "market-data-admin", "description": "End-of-day imports and data quality; admins only."},
     {"name": "well-known", "description": "Public discovery documents."},
     {"name": "health", "description": "Probes for the orchestrator."},
 ]
@@ -108,7 +114,11 @@ def _middleware(settings: GatewaySettings, metrics: RedMetrics) -> list[Middlewa
         )
     stack += [
         Middleware(UnhandledErrorMiddleware),
-        Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        Middleware(
+            BodyLimitMiddleware,
+            max_bytes=settings.max_body_bytes,
+            max_bytes_by_path={market_admin.IMPORT_PATH: settings.max_import_bytes},
+        ),
         Middleware(IdempotencyMiddleware),
     ]
     return stack
@@ -133,7 +143,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.metrics = metrics
     install_problem_handlers(app)
     install_idempotency(app)
-    for router in (auth.router, account.router, admin.router, well_known.router, health.router):
+    routers = (
+        auth.router,
+        account.router,
+        admin.router,
+        market.router,
+        stocks.router,
+        market_admin.router,
+        well_known.router,
+        health.router,
+    )
+    for router in routers:
         app.include_router(router)
     install_docs(app, openapi_url=OPENAPI_URL)
     return app

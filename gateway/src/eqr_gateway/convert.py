@@ -23,7 +23,7 @@ ROLE_TO_PB: dict[Role, resources_pb2.Role.ValueType] = {
 ROLE_FROM_PB: dict[resources_pb2.Role.ValueType, Role] = {pb: name for name, pb in ROLE_TO_PB.items()}
 
 
-def _time(message: Message, field: str) -> datetime | None:
+def optional_time(message: Message, field: str) -> datetime | None:
     if not message.HasField(field):
         return None
     stamp = getattr(message, field)
@@ -31,8 +31,8 @@ def _time(message: Message, field: str) -> datetime | None:
     return moment
 
 
-def _required_time(message: Message, field: str) -> datetime:
-    moment = _time(message, field)
+def required_time(message: Message, field: str) -> datetime:
+    moment = optional_time(message, field)
     if moment is None:
         raise ValueError(f"{type(message).__name__}.{field} is unset")
     return moment
@@ -45,9 +45,9 @@ def user_out(user: resources_pb2.User) -> User:
         full_name=user.full_name,
         role=ROLE_FROM_PB[user.role],
         is_active=user.is_active,
-        created_at=_required_time(user, "created_at"),
-        updated_at=_required_time(user, "updated_at"),
-        last_login_at=_time(user, "last_login_at"),
+        created_at=required_time(user, "created_at"),
+        updated_at=required_time(user, "updated_at"),
+        last_login_at=optional_time(user, "last_login_at"),
     )
 
 
@@ -69,9 +69,9 @@ def session_out(session: resources_pb2.Session) -> Session:
         id=UUID(session.id),
         user_agent=session.user_agent,
         ip_address=session.ip_address,
-        created_at=_required_time(session, "created_at"),
-        last_used_at=_time(session, "last_used_at"),
-        expires_at=_required_time(session, "expires_at"),
+        created_at=required_time(session, "created_at"),
+        last_used_at=optional_time(session, "last_used_at"),
+        expires_at=required_time(session, "expires_at"),
         current=session.current,
     )
 
@@ -82,10 +82,10 @@ def api_key_out(key: resources_pb2.ApiKey) -> ApiKey:
         name=key.name,
         prefix=key.prefix,
         scopes=list(key.scopes),
-        created_at=_required_time(key, "created_at"),
-        expires_at=_time(key, "expires_at"),
-        last_used_at=_time(key, "last_used_at"),
-        revoked_at=_time(key, "revoked_at"),
+        created_at=required_time(key, "created_at"),
+        expires_at=optional_time(key, "expires_at"),
+        last_used_at=optional_time(key, "last_used_at"),
+        revoked_at=optional_time(key, "revoked_at"),
     )
 
 

@@ -1,4 +1,4 @@
-"""What the gateway holds open while it runs: channels, Redis, keys, the auth event feeds."""
+"""What the gateway holds open while it runs: channels, Redis, keys, the auth event feeds, the quote cache."""
 
 from __future__ import annotations
 
@@ -13,18 +13,21 @@ import redis.asyncio as redis
 from fastapi import Request
 
 from eqr.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from eqr.market_data.v1 import market_data_service_pb2_grpc
 from eqr_gateway.api_keys import CONSUMER as API_KEY_CONSUMER
 from eqr_gateway.api_keys import ApiKeyTokens
 from eqr_gateway.auth_events import Feed, follow_auth_events
 from eqr_gateway.denylist import CONSUMER as DENYLIST_CONSUMER
 from eqr_gateway.denylist import SessionDenylist
 from eqr_gateway.idempotency_store import IdempotencyStore
+from eqr_gateway.quote_cache import QuoteCache
 from eqr_gateway.settings import GatewaySettings
 from eqr_platform.grpc import create_channel
 from eqr_platform.tokens import JwksCache, TokenVerifier
 
 if TYPE_CHECKING:
     from eqr.auth.v1.auth_service_pb2_grpc import AuthServiceAsyncStub
+    from eqr.market_data.v1.market_data_service_pb2_grpc import MarketDataServiceAsyncStub
 
 
 _SHUTDOWN_GRACE_SECONDS = 1.5
@@ -36,27 +39,39 @@ class Resources:
     settings: GatewaySettings
     auth_channel: grpc.aio.Channel
     auth: AuthServiceAsyncStub
+    market_data_channel: grpc.aio.Channel
+    market_data: MarketDataServiceAsyncStub
     redis: redis.Redis
     verifier: TokenVerifier
     denylist: SessionDenylist
     api_keys: ApiKeyTokens
     idempotency: IdempotencyStore
+    quotes: QuoteCache
 
 
 def get_resources(request: Request) -> Resources:
     return cast(Resources, request.app.state.resources)
 
 
+def _redis(settings: GatewaySettings, *, decode_responses: bool) -> redis.Redis:
+    return redis.Redis.from_url(
+        settings.redis_url,
+        decode_responses=decode_responses,
+        socket_timeout=_REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
+    )
+
+
 @contextlib.asynccontextmanager
 async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
     auth_channel = create_channel(settings.auth_addr, default_deadline=settings.upstream_timeout_seconds)
     auth = auth_service_pb2_grpc.AuthServiceStub(auth_channel)
-    store = redis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_timeout=_REDIS_TIMEOUT_SECONDS,
-        socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
+    market_data_channel = create_channel(
+        settings.market_data_addr, default_deadline=settings.upstream_timeout_seconds
     )
+    store = _redis(settings, decode_responses=True)
+    # Cached quotes are JSON bytes sent as they are: that client does not decode them.
+    quotes = QuoteCache(_redis(settings, decode_responses=False), ttl_ms=settings.quote_cache_ttl_ms)
 
     async def fetch_jwks() -> str:
         response = await auth.GetJwks(auth_service_pb2.GetJwksRequest())
@@ -69,6 +84,8 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
         settings=settings,
         auth_channel=auth_channel,
         auth=auth,
+        market_data_channel=market_data_channel,
+        market_data=market_data_service_pb2_grpc.MarketDataServiceStub(market_data_channel),
         redis=store,
         verifier=verifier,
         denylist=denylist,
@@ -78,6 +95,7 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
             ttl_seconds=settings.idempotency_ttl_seconds,
             lock_seconds=settings.idempotency_lock_seconds,
         ),
+        quotes=quotes,
     )
     stop = asyncio.Event()
     feeds = [Feed(DENYLIST_CONSUMER, denylist.handle), Feed(API_KEY_CONSUMER, api_key_tokens.handle)]
@@ -91,5 +109,7 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
         auth_events.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await auth_events
+        await quotes.close()
         await store.aclose()
+        await market_data_channel.close()
         await auth_channel.close()

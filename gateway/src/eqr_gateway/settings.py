@@ -20,6 +20,7 @@ class GatewaySettings(BaseSettings):
     environment: Literal["dev", "prod"] = Field("dev", validation_alias="ENVIRONMENT")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     auth_addr: str = Field("127.0.0.1:50051", validation_alias="AUTH_ADDR")
+    market_data_addr: str = Field("127.0.0.1:50052", validation_alias="MARKET_DATA_ADDR")
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias="NATS_URL")
     otel_exporter_otlp_endpoint: str | None = Field(None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -29,6 +30,8 @@ class GatewaySettings(BaseSettings):
     forwarded_allow_ips: str | None = None
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     max_body_bytes: int = Field(1024 * 1024, gt=0)
+    # End-of-day files are larger than any JSON body: the import route alone gets this limit.
+    max_import_bytes: int = Field(20 * 1024 * 1024, gt=0)
     security_headers: bool = True
     # Strict-Transport-Security max-age; 0 leaves the header off (set it behind TLS only).
     hsts_seconds: int = Field(0, ge=0)
@@ -38,6 +41,8 @@ class GatewaySettings(BaseSettings):
     # Access tokens live 15 minutes; a revoked session is denied a little longer than that.
     revoked_session_ttl_seconds: int = Field(15 * 60 + 60, gt=0)
     upstream_timeout_seconds: float = Field(5.0, gt=0)
+    # How long a quote read from the market-data service is served from Redis.
+    quote_cache_ttl_ms: int = Field(500, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

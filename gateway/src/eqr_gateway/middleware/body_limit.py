@@ -1,6 +1,11 @@
-"""Request bodies are bounded: refused by Content-Length up front, cut off when streamed past it."""
+"""Request bodies are bounded: refused by Content-Length up front, cut off when streamed past it.
+
+One limit for every route, except the paths given their own (an upload route needs more).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -21,21 +26,25 @@ class BodyTooLargeError(HTTPException):
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_bytes_by_path: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_bytes_by_path = dict(max_bytes_by_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.max_bytes_by_path.get(scope["path"], self.max_bytes)
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:
             if not declared.isdigit():
                 await self._refuse(scope, receive, send, ProblemError(400, "Content-Length is not a number."))
                 return
-            if int(declared) > self.max_bytes:
-                await self._refuse(scope, receive, send, ProblemError(413, _too_large(self.max_bytes)))
+            if int(declared) > max_bytes:
+                await self._refuse(scope, receive, send, ProblemError(413, _too_large(max_bytes)))
                 return
         received = 0
         response_started = False
@@ -45,8 +54,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLargeError(self.max_bytes)
+                if received > max_bytes:
+                    raise BodyTooLargeError(max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -59,7 +68,7 @@ class BodyLimitMiddleware:
         except BodyTooLargeError:
             if response_started:
                 raise
-            await self._refuse(scope, receive, send, ProblemError(413, _too_large(self.max_bytes)))
+            await self._refuse(scope, receive, send, ProblemError(413, _too_large(max_bytes)))
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, problem: ProblemError) -> None:

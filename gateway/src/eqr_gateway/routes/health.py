@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import grpc
 from fastapi import APIRouter, Request, Response
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -28,8 +29,8 @@ async def _check_redis(resources: Resources) -> None:
     await asyncio.wait_for(resources.redis.ping(), timeout=_CHECK_TIMEOUT_SECONDS)
 
 
-async def _check_auth(resources: Resources) -> None:
-    stub: Any = health_pb2_grpc.HealthStub(resources.auth_channel)
+async def _check_serving(channel: grpc.aio.Channel) -> None:
+    stub: Any = health_pb2_grpc.HealthStub(channel)
     reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=_CHECK_TIMEOUT_SECONDS)
     if reply.status != health_pb2.HealthCheckResponse.SERVING:
         raise RuntimeError("not serving")
@@ -37,13 +38,18 @@ async def _check_auth(resources: Resources) -> None:
 
 @router.get(
     "/readyz",
-    summary="Readiness: Redis and the auth service answer",
+    summary="Readiness: Redis, the auth and the market-data services answer",
     responses=problem_responses(503),
 )
 async def readyz(request: Request) -> Readiness:
     resources = get_resources(request)
-    names = ("redis", "auth")
-    outcomes = await asyncio.gather(_check_redis(resources), _check_auth(resources), return_exceptions=True)
+    names = ("redis", "auth", "market-data")
+    outcomes = await asyncio.gather(
+        _check_redis(resources),
+        _check_serving(resources.auth_channel),
+        _check_serving(resources.market_data_channel),
+        return_exceptions=True,
+    )
     failing = [
         FieldError(field=name, message=f"unavailable ({type(outcome).__name__})")
         for name, outcome in zip(names, outcomes, strict=True)

@@ -13,7 +13,7 @@ class Liveness(BaseModel):
 
 class Readiness(BaseModel):
     status: Literal["ready"] = "ready"
-    checks: dict[str, str] = Field(examples=[{"redis": "ok", "auth": "ok"}])
+    checks: dict[str, str] = Field(examples=[{"redis": "ok", "auth": "ok", "market-data": "ok"}])
 
 
 class Jwks(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -79,14 +80,42 @@ class JwksCache:
 
 
 class TokenVerifier:
+    """Verifies access tokens; a token already verified is remembered until it expires.
+
+    The memory is bounded (``remembered`` tokens, oldest dropped first) and holds only tokens
+    whose signature, issuer and audience checked out; a forged token is never remembered.
+    Revocation is not the verifier's job: callers check their session denylist on every
+    request either way.
+    """
+
     def __init__(
-        self, keys: JwksCache, *, issuer: str = ACCESS_TOKEN_ISSUER, audience: str = ACCESS_TOKEN_AUDIENCE
+        self,
+        keys: JwksCache,
+        *,
+        issuer: str = ACCESS_TOKEN_ISSUER,
+        audience: str = ACCESS_TOKEN_AUDIENCE,
+        remembered: int = 10_000,
     ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
+        self._remembered = remembered
+        self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
 
     async def verify(self, token: str) -> AccessClaims:
+        known = self._verified.get(token)
+        if known is not None:
+            if known.expires_at.timestamp() > time.time():
+                return known
+            del self._verified[token]
+            raise ExpiredTokenError("token has expired")
+        claims = await self._verify(token)
+        self._verified[token] = claims
+        if len(self._verified) > self._remembered:
+            self._verified.popitem(last=False)
+        return claims
+
+    async def _verify(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

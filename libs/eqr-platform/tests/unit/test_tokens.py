@@ -144,3 +144,24 @@ async def test_rotation_is_picked_up_after_the_refresh_interval(keys: Keys, veri
     verified = await verifier.verify(jwt.encode(_claims(), rotated, algorithm="EdDSA", headers={"kid": "k2"}))
     assert verified.role == "analyst"
     assert keys.fetches == 2
+
+
+async def test_a_verified_token_is_remembered_until_it_expires(
+    keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifier = TokenVerifier(JwksCache(keys.fetch, min_refresh_seconds=0), remembered=2)
+    now = int(time.time())
+    token = jwt.encode(_claims(exp=now + 60), keys.signing, algorithm="EdDSA", headers={"kid": "k1"})
+    first = await verifier.verify(token)
+    keys.published.clear()  # a second verification from scratch would now fail
+    assert await verifier.verify(token) is first
+    monkeypatch.setattr("eqr_platform.tokens.time.time", lambda: now + 61.0)
+    with pytest.raises(ExpiredTokenError):
+        await verifier.verify(token)
+
+
+async def test_forged_tokens_are_never_remembered(keys: Keys, verifier: TokenVerifier) -> None:
+    forged = jwt.encode(_claims(), Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": "k1"})
+    for _ in range(2):
+        with pytest.raises(TokenError):
+            await verifier.verify(forged)

@@ -10,6 +10,8 @@ import grpc
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
 DEFAULT_DEADLINE_SECONDS = 5.0
+MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+"""Large enough for an imported end-of-day file or ten years of intraday history."""
 
 _SERVICE_CONFIG = json.dumps(
     {
@@ -61,6 +63,8 @@ def create_channel(target: str, *, default_deadline: float = DEFAULT_DEADLINE_SE
             ("grpc.service_config", _SERVICE_CONFIG),
             ("grpc.enable_retries", 1),
             ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ],
         interceptors=[_DefaultDeadline(default_deadline), *tracing],
     )

@@ -25,6 +25,9 @@ from eqr_platform.tokens import TokenVerifier
 
 log = logging.getLogger("eqr.grpc")
 
+MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+"""Above gRPC's 4 MiB default: end-of-day files up to the gateway's 20 MiB import limit."""
+
 BackgroundTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
@@ -52,7 +55,10 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
 
     tracing = aio_server_interceptor()  # type: ignore[no-untyped-call]
-    server = grpc.aio.server(interceptors=[tracing, ServiceInterceptor(errors, verifier)])
+    server = grpc.aio.server(
+        interceptors=[tracing, ServiceInterceptor(errors, verifier)],
+        options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
+    )
     for servicer in servicers:
         servicer.add_to_server(servicer.implementation, server)
     health_servicer = health.aio.HealthServicer()

@@ -323,8 +323,9 @@ class SimulatorSource:
         return [item for item in statements if item.period == period]
 
     async def news(self, symbol: str | None, limit: int) -> list[NewsItem]:
-        if self._live_day is None:
+        now = self._last_tick
+        if self._live_day is None or now is None:
             return []
         returns = {s: d.last / self._previous_close[s] - 1.0 for s, d in self._days.items()}
-        items = self._market.news(self._live_day, returns)
-        return [item for item in items if symbol is None or symbol in item.symbols][:limit]
+        published = [item for item in self._market.news(self._live_day, returns) if item.published_at <= now]
+        return [item for item in published if symbol is None or symbol in item.symbols][:limit]

@@ -35,6 +35,7 @@ from eqr_market_data.domain.search import rank_instruments
 from eqr_market_data.domain.symbols import normalise_symbol, normalise_symbols
 
 MAX_LIST = 200
+DAY = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -169,13 +170,26 @@ class MarketDataApp:
     async def sentiment(self) -> Sentiment:
         now = self._clock.now()
         market, _ = await self.overview()
-        recent = await self._store.news(None, MAX_LIST * 5, since=now - timedelta(hours=24))
+        recent = await self._recent_news(now)
         return Sentiment(
             news_sentiment=mean_sentiment([item.sentiment for item in recent]),
             news_count=len(recent),
             breadth=market.breadth,
             as_of=now,
         )
+
+    async def _recent_news(self, now: datetime) -> list[NewsItem]:
+        """The last 24 hours of news: stored, else the sources' current feed, else (after a
+        quiet spell such as a holiday) the 24 hours up to the newest stored item."""
+        recent = await self._store.news(None, MAX_LIST * 5, since=now - DAY)
+        if not recent:
+            live = await self._sources.news(None, MAX_LIST * 5)
+            recent = [item for item in live if now - DAY <= item.published_at <= now]
+        if not recent:
+            latest = await self._store.news(None, 1)
+            if latest:
+                recent = await self._store.news(None, MAX_LIST * 5, since=latest[0].published_at - DAY)
+        return recent
 
     async def import_bars(
         self, symbol: str, file_format: str, content: bytes, *, dry_run: bool

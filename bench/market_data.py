@@ -1,0 +1,112 @@
+"""Market data through the gateway on the launcher's fleet (simulator source).
+
+Quotes: a cached quote (one symbol, served from the gateway's Redis quote cache) and a
+gateway-cache miss (every symbol of the universe in turn, so each request goes over gRPC to
+the market-data service), open-loop at fixed rates. History: ten years of daily bars for
+one symbol, against the floor of reading the same rows straight from PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+import httpx
+import psycopg
+
+from bench.load import LatencyResult, closed_loop, open_loop, percentile
+from bench.target import Target
+from eqr_launcher.registry import DEMO_EMAIL, DEMO_PASSWORD
+
+CACHED_RATES = (200.0, 500.0)
+MISS_RATE = 100.0
+SECONDS = 10.0
+HISTORY_REQUESTS = 40
+
+
+async def _quotes(gateway: str) -> tuple[list[LatencyResult], float, list[float], int]:
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=gateway, limits=limits, timeout=30) as client:
+        login = await client.post("/api/v1/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        overview = (await client.get("/api/v1/market/overview", headers=headers)).json()
+        symbols = [
+            m["instrument"]["symbol"] for key in ("gainers", "losers", "most_active") for m in overview[key]
+        ]
+        universe = sorted(set(symbols)) or ["AAPL"]
+        results = [
+            await open_loop(
+                "GET /stocks/AAPL/quote (gateway cache hit)",
+                lambda: client.get("/api/v1/stocks/AAPL/quote", headers=headers),
+                rate=rate,
+                seconds=SECONDS,
+            )
+            for rate in CACHED_RATES
+        ]
+        turn = iter(range(10**9))
+
+        def next_symbol() -> str:
+            symbol: str = universe[next(turn) % len(universe)]
+            return symbol
+
+        results.append(
+            await open_loop(
+                f"GET /stocks/{{symbol}}/quote, {len(universe)} symbols in turn (gateway cache miss)",
+                lambda: client.get(f"/api/v1/stocks/{next_symbol()}/quote", headers=headers),
+                rate=MISS_RATE,
+                seconds=SECONDS,
+            )
+        )
+        sustained = await closed_loop(
+            lambda: client.get("/api/v1/stocks/AAPL/quote", headers=headers), clients=16, seconds=SECONDS
+        )
+        history = []
+        bars = 0
+        for _ in range(HISTORY_REQUESTS):
+            started = time.perf_counter()
+            response = await client.get(
+                "/api/v1/stocks/JPM/history", headers=headers, params={"interval": "1d", "range": "10y"}
+            )
+            history.append((time.perf_counter() - started) * 1000)
+            bars = len(response.json()["bars"])
+    return results, sustained, history, bars
+
+
+def _database_floor(database_url: str) -> list[float]:
+    timings = []
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        for _ in range(HISTORY_REQUESTS):
+            started = time.perf_counter()
+            conn.execute(
+                "SELECT day, open, high, low, close, volume FROM market_data.daily_bars"
+                " WHERE symbol = 'JPM' AND day >= current_date - 3653 ORDER BY day"
+            ).fetchall()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def run(target: Target) -> str:
+    results, sustained, history, bars = asyncio.run(_quotes(target.gateway_url))
+    floor = _database_floor(target.database_url)
+    p50, p95 = statistics.median(history), percentile(history, 0.95)
+    floor_p50 = statistics.median(floor)
+    return "\n".join(
+        [
+            "",
+            "### Market data through the gateway",
+            "",
+            f"Open-loop load for {SECONDS:.0f} s after a 1 s warm-up, one Python client process on the same",
+            "machine as the fleet. Targets (issue 3): cached quote p95 < 20 ms at 500 requests/s;",
+            "ten years of daily history < 50 ms.",
+            "",
+            "| route | rate/s | requests | errors | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---|---|---|---|---|---|---|",
+            *(r.row() for r in results),
+            "",
+            f"- Cached quote, 16 closed-loop clients: {sustained:,.0f} requests/s sustained.",
+            f"- Ten years of daily bars for JPM ({bars} bars, JSON) through the gateway, {HISTORY_REQUESTS}"
+            f" sequential requests: p50 {p50:.1f} ms, p95 {p95:.1f} ms. The same rows read straight from"
+            f" PostgreSQL with psycopg (the floor): p50 {floor_p50:.1f} ms — ratio {p50 / floor_p50:.1f}x.",
+        ]
+    )

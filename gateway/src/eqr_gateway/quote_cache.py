@@ -1,0 +1,111 @@
+"""Quotes served from Redis for a few hundred milliseconds, fetched once per symbol at a time.
+
+An entry is the quote's REST JSON, ready to send (an empty value marks a symbol the service
+does not know), so a hit costs one Redis GET and no parsing or encoding. A miss is filled
+with single flight: while a symbol is being fetched, every other request of this process for
+it waits for that one fetch instead of calling the service too; symbols missing from several
+requests at once are fetched in one batch call.
+
+Staleness bound: an entry lives ``ttl_ms``, and is written when its fetch returns, so a quote
+served from the cache is at most ``ttl_ms`` plus one fetch's duration older than the
+service's quote at the moment it was fetched (the service's own ``timestamp`` and ``stale``
+say how fresh that was).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import cast
+
+import redis.asyncio as redis
+
+# What a fill asks the service: the quote JSON of each known symbol among those given.
+Fetch = Callable[[list[str]], Awaitable[Mapping[str, bytes]]]
+
+UNKNOWN = b""
+# The version names the JSON shape: a deploy that changes it never serves the old one.
+_KEY_PREFIX = "eqr:gateway:quote:v1:"
+
+
+def quote_cache_key(symbol: str) -> str:
+    return _KEY_PREFIX + symbol
+
+
+def _retrieve(future: asyncio.Future[bytes]) -> None:
+    """Marks a failed fill as seen even when every waiter has gone (no "never retrieved" noise)."""
+    if not future.cancelled():
+        future.exception()
+
+
+class QuoteCache:
+    def __init__(self, store: redis.Redis, *, ttl_ms: int) -> None:
+        self._store = store
+        self._ttl_ms = ttl_ms
+        self._pending: dict[str, asyncio.Future[bytes]] = {}
+        self._fills: set[asyncio.Task[None]] = set()
+
+    async def quote(self, symbol: str, fetch: Fetch) -> bytes:
+        """The quote JSON of ``symbol``, or ``UNKNOWN``."""
+        cached = await self._store.get(_KEY_PREFIX + symbol)
+        if cached is not None:
+            return cast(bytes, cached)
+        [quote] = await self._await_fills([symbol], fetch)
+        return quote
+
+    async def quotes(self, symbols: Sequence[str], fetch: Fetch) -> list[bytes]:
+        """The quote JSON (or ``UNKNOWN``) of each of ``symbols``."""
+        cached = cast(list[bytes | None], await self._store.mget([_KEY_PREFIX + s for s in symbols]))
+        missing = [symbol for symbol, value in zip(symbols, cached, strict=True) if value is None]
+        if not missing:
+            return cast(list[bytes], cached)
+        filled = dict(zip(missing, await self._await_fills(missing, fetch), strict=True))
+        return [filled[s] if value is None else value for s, value in zip(symbols, cached, strict=True)]
+
+    async def _await_fills(self, symbols: list[str], fetch: Fetch) -> list[bytes]:
+        loop = asyncio.get_running_loop()
+        waiting: list[asyncio.Future[bytes]] = []
+        mine: list[str] = []
+        for symbol in symbols:
+            future = self._pending.get(symbol)
+            if future is None:
+                future = self._pending[symbol] = loop.create_future()
+                future.add_done_callback(_retrieve)
+                mine.append(symbol)
+            waiting.append(future)
+        if mine:
+            # A task of its own: a waiter going away (a client disconnecting) cancels only its wait.
+            fill = asyncio.create_task(self._fill(mine, fetch))
+            self._fills.add(fill)
+            fill.add_done_callback(self._fills.discard)
+        return [await asyncio.shield(future) for future in waiting]
+
+    async def _fill(self, symbols: list[str], fetch: Fetch) -> None:
+        quotes: dict[str, bytes] = {}
+        failure: Exception | None = None
+        try:
+            found = await fetch(symbols)
+            quotes = {symbol: found.get(symbol, UNKNOWN) for symbol in symbols}
+            async with self._store.pipeline(transaction=False) as pipe:
+                for symbol, quote in quotes.items():
+                    pipe.set(_KEY_PREFIX + symbol, quote, px=self._ttl_ms)
+                await pipe.execute()
+        except Exception as exc:
+            failure = exc
+        finally:
+            for symbol in symbols:
+                future = self._pending.pop(symbol)
+                if failure is not None:
+                    future.set_exception(failure)
+                elif symbol in quotes:
+                    future.set_result(quotes[symbol])
+                else:
+                    future.cancel()
+
+    async def close(self) -> None:
+        for fill in list(self._fills):
+            fill.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fill
+        await self._store.aclose()
