@@ -1,4 +1,6 @@
-"""An open-loop load generator: requests leave on a fixed schedule, whatever the answers do.
+"""Load generators: open loop (a fixed schedule) and closed loop (as fast as answers come).
+
+``send`` performs one request and returns its HTTP status.
 
 Latency is measured from each request's *scheduled* start, so a stall shows up in the
 percentiles instead of silently lowering the request rate (no coordinated omission).
@@ -12,8 +14,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import httpx
-
 
 @dataclass(frozen=True)
 class LatencyResult:
@@ -21,21 +21,24 @@ class LatencyResult:
     rate: float
     requests: int
     errors: int
+    error_statuses: dict[int, int]
     p50_ms: float
     p95_ms: float
     p99_ms: float
     max_ms: float
 
+    def _errors(self) -> str:
+        by_status = ", ".join(f"{n}x{status}" for status, n in sorted(self.error_statuses.items()))
+        return f"{self.errors} ({by_status})" if self.errors else "0"
+
     def row(self) -> str:
         return (
-            f"| {self.name} | {self.rate:.0f} | {self.requests} | {self.errors} | "
+            f"| {self.name} | {self.rate:.0f} | {self.requests} | {self._errors()} | "
             f"{self.p50_ms:.2f} | {self.p95_ms:.2f} | {self.p99_ms:.2f} | {self.max_ms:.2f} |"
         )
 
 
-async def closed_loop(
-    send: Callable[[], Awaitable[httpx.Response]], *, clients: int, seconds: float
-) -> float:
+async def closed_loop(send: Callable[[], Awaitable[int]], *, clients: int, seconds: float) -> float:
     """The sustained rate of ``clients`` callers that each send as soon as the last answer came."""
     done = 0
     deadline = time.perf_counter() + seconds
@@ -43,7 +46,9 @@ async def closed_loop(
     async def caller() -> None:
         nonlocal done
         while time.perf_counter() < deadline:
-            (await send()).raise_for_status()
+            status = await send()
+            if status >= 400:
+                raise RuntimeError(f"HTTP {status} under load")
             done += 1
 
     started = time.perf_counter()
@@ -58,23 +63,22 @@ def percentile(samples: list[float], q: float) -> float:
 
 async def open_loop(
     name: str,
-    send: Callable[[], Awaitable[httpx.Response]],
+    send: Callable[[], Awaitable[int]],
     *,
     rate: float,
     seconds: float,
     warmup_seconds: float = 1.0,
 ) -> LatencyResult:
     latencies: list[float] = []
-    errors = 0
+    errors: dict[int, int] = {}
 
     async def one(scheduled: float, record: bool) -> None:
-        nonlocal errors
-        response = await send()
+        status = await send()
         if not record:
             return
         latencies.append((time.perf_counter() - scheduled) * 1000)
-        if response.status_code >= 400:
-            errors += 1
+        if status >= 400:
+            errors[status] = errors.get(status, 0) + 1
 
     tasks = []
     start = time.perf_counter() + 0.05
@@ -90,7 +94,8 @@ async def open_loop(
         name=name,
         rate=rate,
         requests=len(latencies),
-        errors=errors,
+        errors=sum(errors.values()),
+        error_statuses=errors,
         p50_ms=statistics.median(latencies),
         p95_ms=percentile(latencies, 0.95),
         p99_ms=percentile(latencies, 0.99),

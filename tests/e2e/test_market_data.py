@@ -3,9 +3,13 @@ dashboard reads it: every value names its source, bad input is a 4xx naming the 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice, product
+from pathlib import Path
 from string import ascii_uppercase, digits
 
 import httpx
@@ -187,3 +191,28 @@ def test_a_five_megabyte_file_goes_through_the_gateway_and_grpc(api: httpx.Clien
     )
     assert response.status_code == 200, response.text[:500]
     assert response.json()["accepted"] == 90_000
+
+
+def test_the_cli_imports_a_stooq_file(
+    api: httpx.Client, analyst: Account, database_url: str, tmp_path: Path
+) -> None:
+    stooq = tmp_path / "pep.us.txt"
+    stooq.write_text(
+        "<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>\n"
+        "PEP.US,D,20020104,000000,50.0,51.0,49.5,50.5,100000,0\n"
+        "PEP.US,D,20020107,000000,50.5,50.9,50.1,50.2,90000,0\n"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "MIGRATE_ON_START": "false"}
+    done = subprocess.run(
+        [sys.executable, "-m", "eqr_market_data", "import-bars", "PEP", str(stooq), "--format", "stooq"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "accepted 2, rejected 0" in done.stdout
+    history = _get(
+        api, analyst, "/stocks/PEP/history", interval="1d", **{"from": "2002-01-01", "to": "2002-01-31"}
+    )
+    assert [bar["c"] for bar in history.json()["bars"]] == [50.5, 50.2]

@@ -23,13 +23,15 @@ class AuthClient:
     upstream: Upstream
 
 
-def public_auth(request: Request) -> AuthClient:
+# The dependencies are ``async`` although they await nothing: FastAPI runs a plain ``def``
+# dependency in a worker thread, a hop that costs more than the work itself.
+async def public_auth(request: Request) -> AuthClient:
     resources = get_resources(request)
     upstream = Upstream("auth", outgoing_metadata(request, None), resources.settings.upstream_timeout_seconds)
     return AuthClient(resources.auth, upstream)
 
 
-def user_auth(request: Request, principal: CurrentPrincipal) -> AuthClient:
+async def user_auth(request: Request, principal: CurrentPrincipal) -> AuthClient:
     """Calls on behalf of the caller: their access token travels as ``authorization`` metadata."""
     resources = get_resources(request)
     metadata = outgoing_metadata(request, principal.access_token)
@@ -47,7 +49,7 @@ class MarketDataClient:
     quotes: QuoteCache
 
 
-def user_market_data(request: Request, principal: CurrentPrincipal) -> MarketDataClient:
+async def user_market_data(request: Request, principal: CurrentPrincipal) -> MarketDataClient:
     """Market data for a signed-in caller (any role); their token travels for the admin calls."""
     resources = get_resources(request)
     metadata = outgoing_metadata(request, principal.access_token)

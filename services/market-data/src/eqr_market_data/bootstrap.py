@@ -25,7 +25,7 @@ from eqr_market_data.adapters.simulator import SimulatorSource
 from eqr_market_data.api.errors import ERRORS
 from eqr_market_data.api.servicer import MarketDataServicer
 from eqr_market_data.app.history import HistoryService
-from eqr_market_data.app.ingest import BarImporter
+from eqr_market_data.app.ingest import BarImporter, ImportReport
 from eqr_market_data.app.live import Ticker
 from eqr_market_data.app.ports import MarketDataSource
 from eqr_market_data.app.quotes import QuoteService
@@ -64,6 +64,27 @@ def _providers(settings: MarketDataSettings, http: httpx.AsyncClient) -> dict[st
             http, settings.finnhub_api_key.get_secret_value(), base_url=settings.finnhub_base_url
         )
     return providers
+
+
+async def import_file(
+    settings: MarketDataSettings, symbol: str, content: bytes, file_format: str, *, dry_run: bool
+) -> ImportReport:
+    """The CLI's end-of-day import: the same checks and storage as the admin endpoint."""
+    engine = create_engine(settings.database_url)
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        store = SqlMarketStore(engine)
+        importer = BarImporter(
+            Universe(await store.instruments()),
+            store,
+            RedisHistoryCache(redis, ttl_seconds=settings.history_cache_ttl_seconds),
+            NyseCalendar(),
+            SystemClock(),
+        )
+        return await importer.import_bars(symbol, file_format, content, dry_run=dry_run)
+    finally:
+        await redis.aclose()
+        await engine.dispose()
 
 
 @dataclass
