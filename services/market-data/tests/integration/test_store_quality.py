@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from prometheus_client import REGISTRY
+
 from eqr_market_data.adapters.db.store import SqlMarketStore
 from eqr_market_data.domain.quality import QualityIssue, Severity
 
@@ -40,3 +42,14 @@ async def test_counts_per_check_and_severity(store: SqlMarketStore) -> None:
         ("outlier_jump", Severity.FLAGGED, 1),
     ]
     assert await store.quality_counts("NOPE") == []
+
+
+async def test_stored_findings_are_counted_as_metrics(store: SqlMarketStore) -> None:
+    def rejected_prices() -> float:
+        labels = {"check": "non_positive_price", "severity": "rejected"}
+        return REGISTRY.get_sample_value("market_data_quality_issues_total", labels) or 0.0
+
+    before = rejected_prices()
+    await store.record_quality_issues(ISSUES)
+    await store.save_daily_bars([], ISSUES[:1])
+    assert rejected_prices() - before == 4

@@ -15,6 +15,7 @@ from sqlalchemy.types import Text
 from eqr_market_data.adapters.db import rows, tables
 from eqr_market_data.adapters.db.bulk import copy_upsert, unique_by_key
 from eqr_market_data.adapters.db.events import BARS_IMPORTED, bars_imported_message
+from eqr_market_data.adapters.db.metrics import count_issues
 from eqr_market_data.domain.events import BarsImported
 from eqr_market_data.domain.model import (
     Bar,
@@ -78,6 +79,7 @@ class SqlMarketStore:
             if event is not None:
                 uow.publish(BARS_IMPORTED, bars_imported_message(event))
             await uow.commit()
+        count_issues(issues)
         return written
 
     async def daily_bars(self, symbol: str, start: date, end: date) -> list[Bar]:
@@ -150,6 +152,7 @@ class SqlMarketStore:
     async def record_quality_issues(self, issues: Sequence[QualityIssue]) -> None:
         async with self._engine.begin() as conn:
             await _insert_issues(conn, issues)
+        count_issues(issues)
 
     async def quality_counts(self, symbol: str | None = None) -> list[tuple[str, Severity, int]]:
         t = tables.quality_issues
