@@ -147,3 +147,32 @@ async def test_quotes_are_published_with_the_last_value_kept(market_stub: Stub, 
         assert quote.source == "simulated"
     finally:
         await client.close()
+
+
+async def test_quote_stream_starts_with_the_current_quote_then_follows_the_ticks(market_stub: Stub) -> None:
+    stream = market_stub.StreamQuotes(pb.StreamQuotesRequest(symbols=["AAPL", "MSFT"]), timeout=20)
+    received: list[resources_pb2.Quote] = []
+    async for message in stream:
+        received.append(message.quote)
+        if len(received) >= 6:
+            break
+    stream.cancel()
+    assert {q.symbol for q in received[:2]} == {"AAPL", "MSFT"}
+    aapl = [q.timestamp.ToDatetime() for q in received if q.symbol == "AAPL"]
+    assert aapl == sorted(aapl)
+    assert len(aapl) >= 2
+
+
+async def test_market_snapshots_are_published(market_stub: Stub, nats_url: str) -> None:
+    client = await nats.connect(nats_url)
+    try:
+        sub = await client.jetstream().subscribe(
+            "eqr.market-data.market.updated",
+            ordered_consumer=True,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.LAST_PER_SUBJECT),
+        )
+        market = events_pb2.MarketUpdated.FromString((await sub.next_msg(timeout=5)).data)
+    finally:
+        await client.close()
+    assert len(market.sectors) == 11
+    assert market.breadth.advancers + market.breadth.decliners + market.breadth.unchanged == 150
