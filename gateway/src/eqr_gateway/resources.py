@@ -22,6 +22,7 @@ from eqr_gateway.denylist import SessionDenylist
 from eqr_gateway.idempotency_store import IdempotencyStore
 from eqr_gateway.quote_cache import QuoteCache
 from eqr_gateway.settings import GatewaySettings
+from eqr_platform.cache import connect_redis
 from eqr_platform.grpc import create_channel
 from eqr_platform.tokens import JwksCache, TokenVerifier
 
@@ -54,11 +55,8 @@ def get_resources(request: Request) -> Resources:
 
 
 def _redis(settings: GatewaySettings, *, decode_responses: bool) -> redis.Redis:
-    return redis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=decode_responses,
-        socket_timeout=_REDIS_TIMEOUT_SECONDS,
-        socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
+    return connect_redis(
+        settings.redis_url, decode_responses=decode_responses, timeout_seconds=_REDIS_TIMEOUT_SECONDS
     )
 
 

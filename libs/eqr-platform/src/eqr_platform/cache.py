@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 from prometheus_client import Counter
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 CACHE_LOOKUPS = Counter("cache_lookups_total", "Cache lookups by cache and result", ["cache", "result"])
 
@@ -91,3 +91,19 @@ class RedisCache:
             return value
 
         return await self._flights.do(key, load_and_store)
+
+
+def connect_redis(
+    url: str, *, decode_responses: bool = False, pool_size: int = 64, timeout_seconds: float = 2.0
+) -> Redis:
+    """A client whose requests wait (up to ``timeout_seconds``) for a free connection when
+    all ``pool_size`` are busy, instead of failing: a burst queues, it does not error."""
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=pool_size,
+        timeout=timeout_seconds,
+        decode_responses=decode_responses,
+        socket_timeout=timeout_seconds,
+        socket_connect_timeout=timeout_seconds,
+    )
+    return Redis.from_pool(pool)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from eqr_platform.cache import RedisCache
+from eqr_platform.cache import RedisCache, connect_redis
 
 
 @pytest.fixture
@@ -51,3 +51,12 @@ async def test_delete_invalidates(cache: RedisCache) -> None:
     await cache.set_many({"a": b"1"})
     await cache.delete(["a"])
     assert await cache.get_many(["a"]) == [None]
+
+
+async def test_a_burst_beyond_the_pool_waits_instead_of_failing(redis_url: str) -> None:
+    client = connect_redis(redis_url, pool_size=2)
+    try:
+        results = await asyncio.gather(*(client.ping() for _ in range(50)))
+    finally:
+        await client.aclose()
+    assert all(results)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from redis.asyncio import Redis
 
 from eqr.market_data.v1 import market_data_service_pb2, market_data_service_pb2_grpc
 from eqr_market_data.adapters.cache import RedisHistoryCache, RedisQuoteCache
@@ -36,6 +35,7 @@ from eqr_market_data.domain.market import MarketSnapshot
 from eqr_market_data.domain.simulator.market import SimulatedMarket
 from eqr_market_data.settings import MarketDataSettings
 from eqr_platform import bus
+from eqr_platform.cache import connect_redis
 from eqr_platform.db import OutboxRelay, create_engine
 from eqr_platform.db.migrations import upgrade
 from eqr_platform.grpc.jwks import jwks_from_auth_service
@@ -71,7 +71,7 @@ async def import_file(
 ) -> ImportReport:
     """The CLI's end-of-day import: the same checks and storage as the admin endpoint."""
     engine = create_engine(settings.database_url)
-    redis = Redis.from_url(settings.redis_url)
+    redis = connect_redis(settings.redis_url)
     try:
         store = SqlMarketStore(engine)
         importer = BarImporter(
@@ -99,7 +99,7 @@ async def runtime(settings: MarketDataSettings) -> AsyncIterator[Runtime]:
     clock = SystemClock()
     calendar = NyseCalendar(always_open=settings.calendar_mode == "always")
     engine = create_engine(settings.database_url)
-    redis = Redis.from_url(settings.redis_url)
+    redis = connect_redis(settings.redis_url)
     nats_client, js = await bus.connect(settings.nats_url, name="market-data")
     http = httpx.AsyncClient(timeout=PROVIDER_TIMEOUT, follow_redirects=False)
     try:
