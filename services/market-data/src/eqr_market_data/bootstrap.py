@@ -114,7 +114,7 @@ async def runtime(settings: MarketDataSettings) -> AsyncIterator[Runtime]:
                 calendar,
                 years=settings.simulator_history_years,
             )
-            written = await simulator.backfill(clock.now().date())
+            written = await simulator.backfill(clock.now())
             log.info("simulator history ready", extra={"bars_written": written})
         chain_sources: list[MarketDataSource] = [
             simulator if name == "simulator" and simulator else providers[name]

@@ -94,8 +94,11 @@ class SimulatorSource:
     def instruments(self) -> list[Instrument]:
         return self._market.instruments
 
-    async def backfill(self, today: date) -> int:
-        """Stores the generated history up to yesterday that the store lacks; returns how many bars."""
+    async def backfill(self, now: datetime) -> int:
+        """Stores the generated history up to yesterday that the store lacks and opens the
+        live day at the last closes (so quotes exist before the first tick, e.g. while the
+        market is closed); returns how many bars were written."""
+        today = now.astimezone(NEW_YORK).date()
         await self._store.upsert_instruments(self._market.instruments)
         sessions = self._calendar.sessions(EPOCH, today - timedelta(days=1))
         bars, actions, _ = self._market.generate(sessions)
@@ -114,6 +117,8 @@ class SimulatorSource:
         written = await self._store.save_daily_bars(good, issues) if good or issues else 0
         self._remember_closes(bars, scale, stored)
         await self._store.save_news(self._recent_news(bars, sessions[-NEWS_DAYS:]))
+        self._roll_to(today)
+        self._last_tick = now
         return written
 
     async def _continuity(self, bars: Sequence[Bar], stored: dict[str, date]) -> dict[str, float]:

@@ -8,7 +8,7 @@ Intraday history is the sources' one-minute bars, resampled to the interval aske
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from eqr_market_data.app.ports import Clock, HistoryCache, MarketDataSource, MarketStore, TradingCalendar
 from eqr_market_data.app.quotes import QuoteService
@@ -101,6 +101,8 @@ class HistoryService:
             if not bars:
                 bars = await self._fetch_daily(symbol, first, last)
             await self._cache.put(symbol, key, bars)
+        if last < self._clock.now().date() - timedelta(days=1):
+            return bars  # the range ends before today: no live bar to add
         quote = await self._quotes.quote(symbol)
         today = trading_day_of(quote)
         if first <= today <= last and (not bars or bars[-1].start.date() < today):

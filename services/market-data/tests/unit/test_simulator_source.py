@@ -1,0 +1,82 @@
+"""The simulator as a source: quotes exist right after the back-fill (closed market), the
+live day continues from the stored closes, and a closed trading day is handed over."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from eqr_market_data.adapters.simulator import SimulatorSource
+from eqr_market_data.domain.model import Bar
+from eqr_market_data.domain.simulator.market import SimulatedMarket
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday, 10:00 in New York
+
+
+class WeekdayCalendar:
+    """Weekdays of the last six weeks: enough history, generated in milliseconds."""
+
+    def sessions(self, start: date, end: date) -> list[date]:
+        first = max(start, date(2026, 1, 19))
+        days = [first + timedelta(days=i) for i in range((end - first).days + 1)]
+        return [d for d in days if d.weekday() < 5]
+
+    def session_bounds(self, day: date) -> tuple[datetime, datetime]:
+        return datetime(day.year, day.month, day.day, 14, 30, tzinfo=UTC), datetime(
+            day.year, day.month, day.day, 21, tzinfo=UTC
+        )
+
+    def is_open(self, at: datetime) -> bool:
+        return True
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.bars: list[Bar] = []
+
+    async def upsert_instruments(self, instruments: Sequence[Any]) -> None:
+        return None
+
+    async def last_daily_dates(self) -> dict[str, date]:
+        return {}
+
+    async def daily_bars(self, symbol: str, start: date, end: date) -> list[Bar]:
+        return [b for b in self.bars if b.symbol == symbol and start <= b.start.date() <= end]
+
+    async def save_corporate_actions(self, actions: Sequence[Any]) -> None:
+        return None
+
+    async def save_daily_bars(
+        self, bars: Sequence[Bar], issues: Sequence[Any] = (), event: Any = None
+    ) -> int:
+        self.bars += bars
+        return len(bars)
+
+    async def save_news(self, items: Sequence[Any]) -> None:
+        return None
+
+
+async def test_quotes_exist_before_the_first_tick_at_the_last_close() -> None:
+    store = MemoryStore()
+    source = SimulatorSource(SimulatedMarket(7), store, WeekdayCalendar(), years=1)  # type: ignore[arg-type]
+    assert await source.backfill(NOW) > 0
+    [quote] = await source.quotes(["AAPL"])
+    last_close = [b for b in store.bars if b.symbol == "AAPL"][-1].close
+    assert quote.price == quote.previous_close == last_close
+    assert quote.source == "simulated"
+
+
+async def test_ticks_move_prices_and_a_new_day_closes_the_old_one() -> None:
+    store = MemoryStore()
+    source = SimulatorSource(SimulatedMarket(7), store, WeekdayCalendar(), years=1)  # type: ignore[arg-type]
+    await source.backfill(NOW)
+    tick = source.advance(NOW + timedelta(seconds=1))
+    moved = {q.symbol: q for q in tick.quotes}
+    assert moved["AAPL"].price != moved["AAPL"].previous_close
+    assert not tick.finished_days
+    next_day = source.advance(NOW + timedelta(days=1))
+    closed = [bar for bar in next_day.finished_days if bar.symbol == "AAPL"]
+    assert len(closed) == 1
+    assert closed[0].start.date() == date(2026, 3, 4)
+    assert {q.symbol: q for q in next_day.quotes}["AAPL"].previous_close == closed[0].close
