@@ -164,7 +164,6 @@ class SimulatorSource:
             self._typical_volume[bar.symbol] = max(float(bar.volume), 1.0)
 
     def _recent_news(self, bars: Sequence[Bar], days: Sequence[date]) -> list[NewsItem]:
-        closes: dict[date, dict[str, float]] = defaultdict(dict)
         wanted = set(days)
         previous: dict[str, float] = {}
         returns: dict[date, dict[str, float]] = defaultdict(dict)
@@ -173,7 +172,6 @@ class SimulatorSource:
             if day in wanted and bar.symbol in previous:
                 returns[day][bar.symbol] = bar.close / previous[bar.symbol] - 1.0
             previous[bar.symbol] = bar.close
-            closes[day][bar.symbol] = bar.close
         return [item for day in days for item in self._market.news(day, returns[day])]
 
     # Live market ------------------------------------------------------------------------
