@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,14 +9,8 @@ import pytest
 from eqr.auth.v1 import auth_service_pb2_grpc
 from eqr_auth import bootstrap
 from eqr_auth.settings import AuthSettings
-from eqr_platform.grpc import create_channel
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from eqr_launcher.ports import free_port
+from eqr_testing.services import service_in_process
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +21,7 @@ async def auth_settings(
         {
             "DATABASE_URL": database_url,
             "NATS_URL": nats_url,
-            "GRPC_PORT": _free_port(),
+            "GRPC_PORT": free_port(),
             "HTTP_PORT": 0,
             "AUTH_MAIL_DIR": str(tmp_path_factory.mktemp("mail")),
             "AUTH_LOCKOUT_IP_LIMIT": 1000,
@@ -39,11 +31,7 @@ async def auth_settings(
 
 @pytest.fixture(scope="session")
 async def auth_stub(auth_settings: AuthSettings) -> AsyncIterator[auth_service_pb2_grpc.AuthServiceStub]:
-    stop = asyncio.Event()
-    service = asyncio.create_task(bootstrap.run(auth_settings, stop=stop))
-    channel = create_channel(f"127.0.0.1:{auth_settings.grpc_port}")
-    await asyncio.wait_for(channel.channel_ready(), 60)
-    yield auth_service_pb2_grpc.AuthServiceStub(channel)
-    await channel.close()
-    stop.set()
-    await asyncio.wait_for(service, 30)
+    async with service_in_process(
+        lambda stop: bootstrap.run(auth_settings, stop=stop), auth_settings.grpc_port
+    ) as channel:
+        yield auth_service_pb2_grpc.AuthServiceStub(channel)
