@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -122,7 +123,7 @@ async def consume(
     while not stop.is_set():
         try:
             messages = await subscription.fetch(batch, timeout=1.0)
-        except NatsTimeoutError:
+        except TimeoutError:  # nats' own TimeoutError and asyncio's (fetch raises either)
             continue
         for message in messages:
             with tracer.start_as_current_span(
@@ -139,3 +140,31 @@ async def consume(
                 else:
                     await message.ack()
     await subscription.unsubscribe()
+
+
+_RETRY_MIN_SECONDS = 0.5
+_RETRY_MAX_SECONDS = 30.0
+
+
+async def consume_until_stopped(
+    js: JetStreamContext,
+    spec: ConsumerSpec,
+    handle: Callable[[Msg], Awaitable[None]],
+    *,
+    stop: asyncio.Event,
+) -> None:
+    """``consume``, subscribed again whenever it fails: half a second after a hiccup in a consumer
+    that had been running, a pause growing to 30 s while the stream (another service's, not
+    declared yet) or the server stays unreachable. Never fatal to the process."""
+    delay = _RETRY_MIN_SECONDS
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            await consume(js, spec, handle, stop=stop)
+        except Exception as exc:
+            if time.monotonic() - started > _RETRY_MAX_SECONDS:
+                delay = _RETRY_MIN_SECONDS
+            log.warning("%s interrupted; retrying", spec.durable, extra={"error": repr(exc)})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, _RETRY_MAX_SECONDS)

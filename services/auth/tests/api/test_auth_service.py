@@ -50,6 +50,23 @@ async def test_register_login_and_whoami(auth_stub: Stub) -> None:
     assert me.user.id == login.user.id
 
 
+async def test_a_signed_in_user_looks_up_a_colleague_by_email(auth_stub: Stub) -> None:
+    email, _ = await _registered(auth_stub)
+    _, caller = await _registered(auth_stub)
+    found = await auth_stub.LookupUser(
+        pb.LookupUserRequest(email=email.upper()), metadata=bearer(caller.tokens.access_token)
+    )
+    assert found.email == email
+    with pytest.raises(grpc.aio.AioRpcError) as exc_info:
+        await auth_stub.LookupUser(
+            pb.LookupUserRequest(email="nobody@example.com"), metadata=bearer(caller.tokens.access_token)
+        )
+    assert status_of(exc_info) == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as exc_info:
+        await auth_stub.LookupUser(pb.LookupUserRequest(email=email))
+    assert status_of(exc_info) == grpc.StatusCode.UNAUTHENTICATED
+
+
 async def test_invalid_input_names_every_field(auth_stub: Stub) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as exc_info:
         await auth_stub.RegisterUser(pb.RegisterUserRequest(email="nope", password="short", full_name="x"))

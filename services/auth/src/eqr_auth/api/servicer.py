@@ -104,6 +104,10 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         user = await accounts.get_current_user(self._deps, _principal())
         return pb.GetCurrentUserResponse(user=convert.user_to_pb(user))
 
+    async def LookupUser(self, request: pb.LookupUserRequest, context: Context) -> pb.LookupUserResponse:
+        user = await accounts.lookup_user(self._deps, _principal(), email=request.email)
+        return pb.LookupUserResponse(user_id=str(user.id), email=user.email, full_name=user.full_name)
+
     async def UpdateCurrentUser(
         self, request: pb.UpdateCurrentUserRequest, context: Context
     ) -> pb.UpdateCurrentUserResponse:

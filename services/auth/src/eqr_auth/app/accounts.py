@@ -10,7 +10,7 @@ from eqr_auth.app.guards import load_caller, require_interactive
 from eqr_auth.app.ports import UnitOfWork
 from eqr_auth.app.sessions import revoke_user_sessions
 from eqr_auth.domain.emails import normalise_email
-from eqr_auth.domain.errors import EmailAlreadyRegistered, ValidationFailed, ViolationCollector
+from eqr_auth.domain.errors import EmailAlreadyRegistered, NotFound, ValidationFailed, ViolationCollector
 from eqr_auth.domain.events import PasswordReset, UserRegistered, UserUpdated
 from eqr_auth.domain.passwords import check_password, normalise_password
 from eqr_auth.domain.roles import Role
@@ -62,6 +62,17 @@ async def ensure_demo_user(
 async def get_current_user(deps: Dependencies, principal: Principal) -> User:
     async with deps.unit_of_work() as uow:
         return await load_caller(uow, principal, deps.clock.now())
+
+
+async def lookup_user(deps: Dependencies, principal: Principal, *, email: str) -> User:
+    """Another active account by email: whom a signed-in caller is about to share with."""
+    canonical = normalise_email(email)
+    async with deps.unit_of_work() as uow:
+        await load_caller(uow, principal, deps.clock.now())
+        user = await uow.users.get_by_email(canonical)
+    if user is None or not user.is_active:
+        raise NotFound("user")
+    return user
 
 
 async def update_current_user(

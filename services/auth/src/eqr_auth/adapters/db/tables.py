@@ -11,7 +11,6 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
-    MetaData,
     Table,
     Text,
     Uuid,
@@ -19,20 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from eqr_platform.db import outbox_table
+from eqr_platform.db import outbox_table, schema_metadata
 
 SCHEMA = "auth"
 
-metadata = MetaData(
-    schema=SCHEMA,
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    },
-)
+metadata = schema_metadata(SCHEMA)
 
 
 def _now() -> Column[object]:

@@ -15,14 +15,13 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    MetaData,
     Table,
     Text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from eqr_market_data.domain.model import Financials
-from eqr_platform.db import outbox_table
+from eqr_platform.db import outbox_table, schema_metadata
 
 SCHEMA = "market_data"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -33,16 +32,7 @@ FINANCIAL_FIGURES = tuple(
 )
 """Every figure of a reporting period, one nullable column each (NULL where the source gave none)."""
 
-metadata = MetaData(
-    schema=SCHEMA,
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    },
-)
+metadata = schema_metadata(SCHEMA)
 
 
 def _price(name: str) -> Column[float]:

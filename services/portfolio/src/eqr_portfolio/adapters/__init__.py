@@ -1,0 +1,1 @@
+"""Everything outside the domain: PostgreSQL, NATS, the other services."""

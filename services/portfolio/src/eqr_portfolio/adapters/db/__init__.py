@@ -1,0 +1,1 @@
+"""PostgreSQL: the ``portfolio`` schema's tables, repositories and unit of work."""

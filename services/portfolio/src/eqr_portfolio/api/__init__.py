@@ -1,0 +1,1 @@
+"""PortfolioService over gRPC: protobuf in, use case, protobuf out."""

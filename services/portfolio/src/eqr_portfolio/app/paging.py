@@ -1,0 +1,34 @@
+"""Opaque page tokens: a keyset position encoded so callers cannot build or edit one."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from eqr_portfolio.domain.errors import ValidationFailed
+
+_BAD_TOKEN = "is not a token from a previous page"
+
+
+def encode_page_token(*position: str | int) -> str:
+    payload = json.dumps(position, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str, arity: int) -> list[str | int]:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error):
+        raise ValidationFailed.single("page_token", _BAD_TOKEN) from None
+    if not isinstance(position, list) or len(position) != arity:
+        raise ValidationFailed.single("page_token", _BAD_TOKEN)
+    if not all(isinstance(part, str | int) for part in position):
+        raise ValidationFailed.single("page_token", _BAD_TOKEN)
+    return position
+
+
+def page_limit(page_size: int, *, default: int, maximum: int) -> int:
+    if page_size < 0:
+        raise ValidationFailed.single("page_size", "must not be negative")
+    return min(page_size or default, maximum)

@@ -1,0 +1,101 @@
+"""Rebalancing a portfolio: target weights in, proposed trades out; applying writes them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from eqr_portfolio.app.caller import Caller
+from eqr_portfolio.app.dependencies import Dependencies
+from eqr_portfolio.app.ledger import record_transactions
+from eqr_portfolio.app.templates import find_template
+from eqr_portfolio.app.valuation import value_portfolio
+from eqr_portfolio.domain.drafts import TransactionDraft
+from eqr_portfolio.domain.errors import ValidationFailed
+from eqr_portfolio.domain.rebalance import (
+    PricedPosition,
+    RebalanceOptions,
+    RebalanceProposal,
+    TradeSide,
+    parse_target_weights,
+    propose_rebalance,
+)
+from eqr_portfolio.domain.transactions import Transaction, TransactionKind
+
+MAX_APPLIED_TRADES = 500
+
+
+@dataclass(frozen=True)
+class TradeToApply:
+    symbol: str
+    side: TradeSide
+    quantity: Decimal
+    price: Decimal
+    commission: Decimal
+
+
+async def propose(
+    deps: Dependencies,
+    caller: Caller,
+    portfolio_id: UUID,
+    *,
+    targets: Sequence[tuple[str, Decimal]],
+    template_id: str,
+    options: RebalanceOptions,
+) -> RebalanceProposal:
+    """Targets come from the request, or from a template when ``template_id`` is given."""
+    if template_id and targets:
+        raise ValidationFailed.single("targets", "give targets or a template_id, not both")
+    if template_id:
+        weights = dict((await find_template(deps, caller, template_id)).weights)
+    else:
+        weights = parse_target_weights(targets)
+    valued = await value_portfolio(deps, caller, portfolio_id)
+    unpriced = sorted(set(valued.valuation.unpriced))
+    if unpriced:
+        raise ValidationFailed.single("targets", f"no price for held {', '.join(unpriced)}")
+    positions = [
+        PricedPosition(symbol, position.quantity, valued.quotes[symbol].price)
+        for symbol, position in valued.book.positions.items()
+    ]
+    wanted = sorted(set(weights) - set(valued.quotes))
+    quotes = await deps.market_data.quotes(wanted)
+    missing = sorted(set(wanted) - set(quotes))
+    if missing:
+        raise ValidationFailed.single("targets", f"no price for {', '.join(missing)}")
+    prices = {s: q.price for s, q in quotes.items()}
+    return propose_rebalance(positions, valued.book.cash, weights, prices=prices, options=options)
+
+
+async def apply(
+    deps: Dependencies,
+    caller: Caller,
+    portfolio_id: UUID,
+    trades: Sequence[TradeToApply],
+    trade_date: date | None,
+) -> list[Transaction]:
+    """Writes the trades of a proposal to the ledger in one transaction: all of them or none."""
+    if not trades:
+        raise ValidationFailed.single("trades", "must hold at least one trade")
+    if len(trades) > MAX_APPLIED_TRADES:
+        raise ValidationFailed.single("trades", f"at most {MAX_APPLIED_TRADES} trades at once")
+    day = trade_date or deps.clock.now().date()
+    ordered = sorted(trades, key=lambda t: t.side is TradeSide.BUY)  # sells fund the buys
+    drafts = [
+        TransactionDraft(
+            TransactionKind.BUY if t.side is TradeSide.BUY else TransactionKind.SELL,
+            day,
+            symbol=t.symbol,
+            quantity=t.quantity,
+            price=t.price,
+            commission=t.commission,
+            notes="rebalance",
+        )
+        for t in ordered
+    ]
+    return await record_transactions(
+        deps, caller, portfolio_id, drafts, action="rebalance.applied", field_prefix="trades."
+    )

@@ -1,0 +1,114 @@
+"""Portfolio templates: the built-in ones and a user's own, and portfolios made from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from eqr_portfolio.app.caller import Caller
+from eqr_portfolio.app.dependencies import Dependencies
+from eqr_portfolio.app.ledger import append_entries, validated
+from eqr_portfolio.app.portfolios import add_portfolio
+from eqr_portfolio.domain.drafts import TransactionDraft
+from eqr_portfolio.domain.errors import NotFound, ValidationFailed
+from eqr_portfolio.domain.portfolios import PortfolioSettingsDraft
+from eqr_portfolio.domain.rebalance import TradeSide
+from eqr_portfolio.domain.templates import BUILT_IN_TEMPLATES, PortfolioTemplate, plan_from_template
+from eqr_portfolio.domain.transactions import Portfolio, Transaction, TransactionKind
+
+BUILT_IN_PREFIX = "builtin:"
+
+
+@dataclass(frozen=True)
+class NamedTemplate:
+    id: str
+    template: PortfolioTemplate
+    builtin: bool
+
+
+async def list_templates(deps: Dependencies, caller: Caller) -> list[NamedTemplate]:
+    builtins = [NamedTemplate(BUILT_IN_PREFIX + slug, t, True) for slug, t in BUILT_IN_TEMPLATES.items()]
+    async with deps.unit_of_work() as uow:
+        own = await uow.templates.list(caller.user_id)
+    return [*builtins, *(NamedTemplate(str(template_id), t, False) for template_id, t in own)]
+
+
+async def save_template(deps: Dependencies, caller: Caller, template: PortfolioTemplate) -> NamedTemplate:
+    """``template`` already passed ``validate_template``."""
+    template_id = uuid4()
+    async with deps.unit_of_work() as uow:
+        await uow.templates.add(template_id, caller.user_id, template)
+        await uow.commit()
+    return NamedTemplate(str(template_id), template, False)
+
+
+async def delete_template(deps: Dependencies, caller: Caller, template_id: str) -> None:
+    if template_id.startswith(BUILT_IN_PREFIX):
+        raise ValidationFailed.single("template_id", "built-in templates cannot be deleted")
+    async with deps.unit_of_work() as uow:
+        if not await uow.templates.remove(caller.user_id, _own_id(template_id)):
+            raise NotFound("template")
+        await uow.commit()
+
+
+async def find_template(deps: Dependencies, caller: Caller, template_id: str) -> PortfolioTemplate:
+    if template_id.startswith(BUILT_IN_PREFIX):
+        template = BUILT_IN_TEMPLATES.get(template_id.removeprefix(BUILT_IN_PREFIX))
+        if template is None:
+            raise NotFound("template")
+        return template
+    wanted = _own_id(template_id)
+    async with deps.unit_of_work() as uow:
+        for own_id, template in await uow.templates.list(caller.user_id):
+            if own_id == wanted:
+                return template
+    raise NotFound("template")
+
+
+async def create_from_template(
+    deps: Dependencies,
+    caller: Caller,
+    template_id: str,
+    settings: PortfolioSettingsDraft,
+    *,
+    initial_cash: Decimal,
+    trade_date: date | None,
+) -> tuple[Portfolio, list[Transaction]]:
+    """A new portfolio holding ``initial_cash`` invested along the template at the latest prices
+    (whole shares; the remainder stays in cash)."""
+    if initial_cash <= 0:
+        raise ValidationFailed.single("initial_cash", "must be greater than 0")
+    template = await find_template(deps, caller, template_id)
+    quotes = await deps.market_data.quotes(list(template.weights))
+    missing = sorted(set(template.weights) - set(quotes))
+    if missing:
+        raise ValidationFailed.single("template_id", f"no price for {', '.join(missing)}")
+    plan = plan_from_template(template, initial_cash, {s: q.price for s, q in quotes.items()})
+    day = trade_date or deps.clock.now().date()
+    drafts = [TransactionDraft(TransactionKind.DEPOSIT, day, amount=initial_cash)]
+    drafts += [
+        TransactionDraft(
+            TransactionKind.BUY if t.side is TradeSide.BUY else TransactionKind.SELL,
+            day,
+            symbol=t.symbol,
+            quantity=t.quantity,
+            price=t.price,
+            commission=t.estimated_commission,
+        )
+        for t in plan.trades
+    ]
+    drafts = validated(deps, drafts, "")
+    async with deps.unit_of_work() as uow:
+        portfolio = await add_portfolio(uow, caller, settings, deps.clock.now(), "portfolio.created")
+        stored, _ = await append_entries(deps, uow, caller, portfolio, drafts, "transaction.recorded", "")
+        await uow.commit()
+    return portfolio, stored
+
+
+def _own_id(template_id: str) -> UUID:
+    try:
+        return UUID(template_id)
+    except ValueError:
+        raise ValidationFailed.single("template_id", 'must be "builtin:<name>" or a UUID') from None

@@ -1,0 +1,79 @@
+"""Valuing a portfolio now (latest quotes) or at the close of a past date."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from eqr_portfolio.app.caller import Caller, load_portfolio
+from eqr_portfolio.app.dependencies import Dependencies
+from eqr_portfolio.app.ports import MarketData
+from eqr_portfolio.domain.access import AccessRole, require_read
+from eqr_portfolio.domain.book import Book, replay
+from eqr_portfolio.domain.errors import ValidationFailed
+from eqr_portfolio.domain.transactions import Portfolio
+from eqr_portfolio.domain.valuation import Instrument, Quote, Valuation, value_book
+
+CLOSE_LOOKBACK_DAYS = 10
+"""Calendar days searched back for a close: covers weekends and the longest market holidays."""
+
+
+@dataclass(frozen=True)
+class PortfolioValuation:
+    portfolio: Portfolio
+    role: AccessRole
+    book: Book
+    valuation: Valuation
+    quotes: dict[str, Quote]
+    as_of: date | None
+    valued_at: datetime
+
+
+async def quotes_now(market_data: MarketData, symbols: list[str]) -> dict[str, Quote]:
+    quotes = await market_data.quotes(symbols)
+    return {s: Quote(q.price, q.previous_close) for s, q in quotes.items()}
+
+
+async def _closes_at(market_data: MarketData, symbols: list[str], day: date) -> dict[str, Quote]:
+    """Each symbol's close on ``day`` (or the last trading day before it) and the close before."""
+
+    async def one(symbol: str) -> Quote | None:
+        closes = await market_data.daily_closes(
+            symbol, day - timedelta(days=CLOSE_LOOKBACK_DAYS), day, adjusted=False
+        )
+        closes = [c for c in closes if c.day <= day]
+        if not closes:
+            return None
+        previous = closes[-2].close if len(closes) > 1 else closes[-1].close
+        return Quote(closes[-1].close, previous)
+
+    found = await asyncio.gather(*map(one, symbols))
+    return {s: q for s, q in zip(symbols, found, strict=True) if q is not None}
+
+
+async def instruments(market_data: MarketData, symbols: list[str]) -> dict[str, Instrument]:
+    facts = await market_data.instruments(symbols)
+    return {s: Instrument(f.name, f.sector, f.industry) for s, f in facts.items()}
+
+
+async def value_portfolio(
+    deps: Dependencies, caller: Caller, portfolio_id: UUID, *, as_of: date | None = None
+) -> PortfolioValuation:
+    now = deps.clock.now()
+    if as_of is not None and as_of > now.date():
+        raise ValidationFailed.single("as_of", "must not be in the future")
+    async with deps.unit_of_work() as uow:
+        portfolio, role = await load_portfolio(uow, caller, portfolio_id, require_read)
+        ledger = await uow.transactions.ledger(portfolio_id)
+    book = replay(ledger, portfolio.policy, through=as_of)
+    symbols = sorted(book.positions)
+    prices, facts = await asyncio.gather(
+        quotes_now(deps.market_data, symbols)
+        if as_of is None
+        else _closes_at(deps.market_data, symbols, as_of),
+        instruments(deps.market_data, symbols),
+    )
+    valuation = value_book(book, prices, facts, today=as_of or now.date())
+    return PortfolioValuation(portfolio, role, book, valuation, prices, as_of, now)

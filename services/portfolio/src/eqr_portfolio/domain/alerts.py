@@ -1,0 +1,277 @@
+"""Price and portfolio alerts: when one fires, and when it may fire again.
+
+An alert fires once per crossing, not on every observation past its threshold. It starts
+armed; an armed alert whose condition holds fires and disarms. A new alert whose condition
+already holds fires on its first observation: the owner asked to hear when it is true.
+
+Re-arming:
+
+- Price, value and drawdown alerts re-arm once the observed value is back on the other side of
+  the threshold by more than ``rearm_band_percent`` of it (0.5% by default): a price-above-200
+  alert re-arms below 199, so a price wobbling around 200 does not fire on every wobble.
+  A band of 0 re-arms as soon as the condition is false.
+- A daily-move alert fires at most once per trading day and re-arms on the next one, which
+  a quote shows by a different previous close; the band plays no part.
+
+Thresholds and observed values of price and value alerts are amounts; those of daily-move and
+drawdown alerts are percents (5 means 5%). A condition holds at the threshold itself.
+``evaluate`` is pure: the caller keeps each alert's ``AlertState`` between observations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from functools import partial
+from uuid import UUID
+
+from eqr_portfolio.domain.drafts import MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, as_choice, normalise_symbol
+from eqr_portfolio.domain.errors import ViolationCollector
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+DEFAULT_REARM_BAND_PERCENT = Decimal("0.5")
+MAX_REARM_BAND_PERCENT = Decimal(50)
+THRESHOLD_QUANTUM = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
+
+
+class AlertKind(StrEnum):
+    PRICE_ABOVE = "price_above"
+    PRICE_BELOW = "price_below"
+    DAILY_MOVE = "daily_move"
+    PORTFOLIO_VALUE_ABOVE = "portfolio_value_above"
+    PORTFOLIO_VALUE_BELOW = "portfolio_value_below"
+    PORTFOLIO_DRAWDOWN = "portfolio_drawdown"
+
+
+SYMBOL_KINDS = frozenset({AlertKind.PRICE_ABOVE, AlertKind.PRICE_BELOW, AlertKind.DAILY_MOVE})
+PERCENT_KINDS = frozenset({AlertKind.DAILY_MOVE, AlertKind.PORTFOLIO_DRAWDOWN})
+_FALLING_KINDS = frozenset({AlertKind.PRICE_BELOW, AlertKind.PORTFOLIO_VALUE_BELOW})
+"""Conditions that hold at or below the threshold; every other kind holds at or above it."""
+
+
+@dataclass(frozen=True)
+class AlertDefinition:
+    kind: AlertKind
+    threshold: Decimal
+    symbol: str | None = None
+    rearm_band_percent: Decimal = DEFAULT_REARM_BAND_PERCENT
+
+
+@dataclass(frozen=True)
+class AlertState:
+    armed: bool = True
+    fired_against_close: Decimal | None = None
+    """The previous close a daily-move alert fired against: its trading day."""
+
+
+@dataclass(frozen=True)
+class QuoteObservation:
+    symbol: str
+    price: Decimal
+    previous_close: Decimal
+    observed_at: datetime
+
+
+@dataclass(frozen=True)
+class ValuationObservation:
+    value: Decimal
+    peak_value: Decimal
+    """The highest value the portfolio has had so far."""
+    observed_at: datetime
+
+
+Observation = QuoteObservation | ValuationObservation
+
+
+@dataclass(frozen=True)
+class Trigger:
+    alert: AlertDefinition
+    observed: Decimal
+    """The value compared with the threshold: a price, an amount, or a percent (a daily move's size)."""
+    observed_at: datetime
+    message: str
+
+    @property
+    def threshold(self) -> Decimal:
+        return self.alert.threshold
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert as a portfolio keeps it: what it watches, the owner's note, and where it stands."""
+
+    id: UUID
+    portfolio_id: UUID
+    definition: AlertDefinition
+    state: AlertState
+    note: str
+    created_by: UUID
+    created_at: datetime
+    last_triggered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RecordedTrigger:
+    """A trigger in the portfolio's alert history: a copy of what fired, kept as it was then."""
+
+    id: UUID
+    alert_id: UUID
+    portfolio_id: UUID
+    kind: AlertKind
+    symbol: str | None
+    threshold: Decimal
+    observed: Decimal
+    message: str
+    triggered_at: datetime
+
+
+def validate_alert_definition(
+    kind: str,
+    threshold: Decimal,
+    symbol: str | None = None,
+    rearm_band_percent: Decimal = DEFAULT_REARM_BAND_PERCENT,
+) -> AlertDefinition:
+    """The definition with its symbol normalised, or ``ValidationFailed`` naming every bad field.
+
+    A blank symbol counts as none.
+    """
+    violations = ViolationCollector()
+    known_kind = as_choice(kind, AlertKind)
+    if known_kind is None:
+        violations.add("kind", f"must be one of {', '.join(AlertKind)}")
+    if not (threshold.is_finite() and threshold > ZERO):
+        violations.add("threshold", "must be greater than 0")
+    elif known_kind in PERCENT_KINDS and threshold > HUNDRED:
+        violations.add("threshold", "must be a percent greater than 0 and at most 100")
+    elif threshold.adjusted() >= MAX_INTEGER_DIGITS or threshold != threshold.quantize(THRESHOLD_QUANTUM):
+        violations.add(
+            "threshold",
+            f"must have at most {MAX_INTEGER_DIGITS} digits before the decimal point "
+            f"and {MAX_DECIMAL_PLACES} after it",
+        )
+    given_symbol = symbol if symbol is not None and symbol.strip() else None
+    normalised = None
+    if known_kind in SYMBOL_KINDS:
+        if given_symbol is None:
+            violations.add("symbol", "is required for this kind of alert")
+        else:
+            normalised = violations.apply(partial(normalise_symbol, given_symbol, "symbol"), None)
+    elif known_kind is not None and given_symbol is not None:
+        violations.add("symbol", "must be empty for a portfolio alert")
+    if not (rearm_band_percent.is_finite() and ZERO <= rearm_band_percent <= MAX_REARM_BAND_PERCENT):
+        violations.add("rearm_band_percent", f"must be between 0 and {MAX_REARM_BAND_PERCENT}")
+    violations.raise_if_any()
+    assert known_kind is not None
+    return AlertDefinition(known_kind, threshold, normalised, rearm_band_percent)
+
+
+def evaluate(
+    alert: AlertDefinition, state: AlertState, observation: Observation
+) -> tuple[AlertState, Trigger | None]:
+    """The alert's next state, and the trigger when it fires on ``observation``.
+
+    An observation the alert cannot measure (another symbol's quote, a valuation for a price
+    alert, a zero previous close or peak) leaves it as it was.
+    """
+    observed = _measure(alert, observation)
+    if observed is None:
+        return state, None
+    if alert.kind is AlertKind.DAILY_MOVE:
+        assert isinstance(observation, QuoteObservation)
+        if not state.armed and state.fired_against_close != observation.previous_close:
+            state = AlertState()
+        if state.armed and observed >= alert.threshold:
+            fired = AlertState(armed=False, fired_against_close=observation.previous_close)
+            return fired, _trigger(alert, observed, observation)
+        return state, None
+    if state.armed:
+        if _condition_holds(alert, observed):
+            return AlertState(armed=False), _trigger(alert, observed, observation)
+        return state, None
+    return (AlertState(), None) if _rearms(alert, observed) else (state, None)
+
+
+def evaluate_all(
+    alert: AlertDefinition, state: AlertState, observations: Iterable[Observation]
+) -> tuple[AlertState, list[Trigger]]:
+    """``evaluate`` over ``observations`` in order: the final state and every trigger on the way."""
+    triggers = []
+    for observation in observations:
+        state, trigger = evaluate(alert, state, observation)
+        if trigger is not None:
+            triggers.append(trigger)
+    return state, triggers
+
+
+def _measure(alert: AlertDefinition, observation: Observation) -> Decimal | None:
+    match alert.kind, observation:
+        case AlertKind.PRICE_ABOVE | AlertKind.PRICE_BELOW, QuoteObservation() if (
+            observation.symbol == alert.symbol
+        ):
+            return observation.price
+        case AlertKind.DAILY_MOVE, QuoteObservation() if (
+            observation.symbol == alert.symbol and observation.previous_close > ZERO
+        ):
+            return abs(observation.price / observation.previous_close - 1) * HUNDRED
+        case AlertKind.PORTFOLIO_VALUE_ABOVE | AlertKind.PORTFOLIO_VALUE_BELOW, ValuationObservation():
+            return observation.value
+        case AlertKind.PORTFOLIO_DRAWDOWN, ValuationObservation() if observation.peak_value > ZERO:
+            return max(ZERO, (1 - observation.value / observation.peak_value) * HUNDRED)
+    return None
+
+
+def _condition_holds(alert: AlertDefinition, observed: Decimal) -> bool:
+    if alert.kind in _FALLING_KINDS:
+        return observed <= alert.threshold
+    return observed >= alert.threshold
+
+
+def _rearms(alert: AlertDefinition, observed: Decimal) -> bool:
+    band = alert.threshold * alert.rearm_band_percent / HUNDRED
+    if alert.kind in _FALLING_KINDS:
+        return observed > alert.threshold + band
+    return observed < alert.threshold - band
+
+
+def _trigger(alert: AlertDefinition, observed: Decimal, observation: Observation) -> Trigger:
+    return Trigger(alert, observed, observation.observed_at, _message(alert, observed, observation))
+
+
+def _message(alert: AlertDefinition, observed: Decimal, observation: Observation) -> str:
+    threshold = alert.threshold
+    match alert.kind:
+        case AlertKind.PRICE_ABOVE:
+            return f"{alert.symbol} rose above {_amount(threshold)} ({_amount(observed)})"
+        case AlertKind.PRICE_BELOW:
+            return f"{alert.symbol} fell below {_amount(threshold)} ({_amount(observed)})"
+        case AlertKind.DAILY_MOVE:
+            assert isinstance(observation, QuoteObservation)
+            direction = "up" if observation.price >= observation.previous_close else "down"
+            return (
+                f"{alert.symbol} is {direction} {_percent(observed)} today (threshold {_percent(threshold)})"
+            )
+        case AlertKind.PORTFOLIO_VALUE_ABOVE:
+            return f"Portfolio value rose above {_amount(threshold)} ({_amount(observed)})"
+        case AlertKind.PORTFOLIO_VALUE_BELOW:
+            return f"Portfolio value fell below {_amount(threshold)} ({_amount(observed)})"
+        case AlertKind.PORTFOLIO_DRAWDOWN:
+            assert isinstance(observation, ValuationObservation)
+            return (
+                f"Portfolio is {_percent(observed)} below its peak of {_amount(observation.peak_value)} "
+                f"(threshold {_percent(threshold)})"
+            )
+
+
+def _amount(amount: Decimal) -> str:
+    """Grouped thousands and at least two decimals, more when the amount has them: 1,234.50, 0.0123."""
+    exponent = amount.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{amount:,.{places}f}"
+
+
+def _percent(percent: Decimal) -> str:
+    return f"{percent:.2f}%"

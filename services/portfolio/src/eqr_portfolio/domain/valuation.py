@@ -1,0 +1,219 @@
+"""Valuing a book at quotes: holdings, totals and allocation by sector and industry.
+
+- **Money** stays ``Decimal`` and is never rounded here. **Fractions** (returns and weights) are
+  Decimal quotients at the context's precision (28 significant digits), not percentages:
+  ``0.05`` is 5 %. Rounding for display belongs to the API layer. A fraction whose base is zero
+  is ``None``; returns are taken over the absolute base, so a short that gains reads positive.
+- **Cash** is a holding of its own (``symbol`` is ``None``) valued at face, with no P&L.
+- **Unpriced** holdings (no quote for the symbol) are valued at their cost basis, with zero
+  unrealised P&L and day change, ``priced=False``, and are listed in ``Valuation.unpriced``.
+- **Day change** is the price move on what is held now: ``quantity x (price - previous close)``
+  for lots opened before ``today`` and ``quantity x price - cost`` for lots opened on it (their
+  cost stands in for the previous close). Under average cost a position has one pooled lot, so
+  shares added today to an older pool count from the previous close. Shares sold today are in
+  realised P&L, not in the day change.
+- **Weights** are market value over the total market value including cash, so they sum to 1
+  (to the last digit of the quotients) and a short weighs negative. When the total is zero or
+  negative there is no meaningful weight and every weight is ``None``.
+- **Allocation** buckets holdings by the instrument's sector and industry; a symbol without a
+  classification falls in ``UNCLASSIFIED``, cash in ``CASH``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from eqr_portfolio.domain.book import Book, Position
+
+CASH = "Cash"
+UNCLASSIFIED = "Unclassified"
+
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Quote:
+    price: Decimal
+    previous_close: Decimal
+
+
+@dataclass(frozen=True)
+class Instrument:
+    name: str
+    sector: str
+    industry: str
+
+
+@dataclass(frozen=True)
+class HoldingValue:
+    """One line of the holdings table; the cash line has ``symbol=None`` and a price of 1."""
+
+    symbol: str | None
+    name: str
+    sector: str
+    industry: str
+    quantity: Decimal
+    price: Decimal | None
+    """``None`` when unpriced."""
+    priced: bool
+    market_value: Decimal
+    cost_basis: Decimal
+    unrealised_pnl: Decimal
+    unrealised_fraction: Decimal | None
+    day_change: Decimal
+    day_change_fraction: Decimal | None
+    weight: Decimal | None
+
+    @property
+    def is_cash(self) -> bool:
+        return self.symbol is None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The portfolio as a whole. ``invested_cost`` is the cost basis of the open positions;
+    ``income`` is dividends plus interest, since inception."""
+
+    market_value: Decimal
+    invested_cost: Decimal
+    unrealised_pnl: Decimal
+    realised_pnl: Decimal
+    income: Decimal
+    day_change: Decimal
+    day_change_fraction: Decimal | None
+
+
+@dataclass(frozen=True)
+class AllocationSlice:
+    bucket: str
+    market_value: Decimal
+    weight: Decimal | None
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """Holdings by symbol with the cash line last; allocations largest first."""
+
+    holdings: tuple[HoldingValue, ...]
+    totals: Totals
+    by_sector: tuple[AllocationSlice, ...]
+    by_industry: tuple[AllocationSlice, ...]
+    unpriced: tuple[str, ...]
+
+
+def value_book(
+    book: Book, quotes: Mapping[str, Quote], instruments: Mapping[str, Instrument], *, today: date
+) -> Valuation:
+    """Value ``book`` at ``quotes``; ``today`` is the day the quotes belong to."""
+    lines = [
+        _value_position(position, quotes.get(symbol), instruments.get(symbol), today)
+        for symbol, position in sorted(book.positions.items())
+    ]
+    lines.append(_Line(_cash_holding(book.cash), start_value=book.cash))
+    market_value = sum((line.holding.market_value for line in lines), _ZERO)
+    start_value = sum((line.start_value for line in lines), _ZERO)
+    day_change = sum((line.holding.day_change for line in lines), _ZERO)
+    holdings = tuple(_weighted(line.holding, market_value) for line in lines)
+    securities = holdings[:-1]
+    totals = Totals(
+        market_value=market_value,
+        invested_cost=sum((h.cost_basis for h in securities), _ZERO),
+        unrealised_pnl=sum((h.unrealised_pnl for h in securities), _ZERO),
+        realised_pnl=book.realised_pnl,
+        income=book.income,
+        day_change=day_change,
+        day_change_fraction=_fraction(day_change, start_value),
+    )
+    return Valuation(
+        holdings=holdings,
+        totals=totals,
+        by_sector=_allocation(((h.sector, h.market_value) for h in holdings), market_value),
+        by_industry=_allocation(((h.industry, h.market_value) for h in holdings), market_value),
+        unpriced=tuple(h.symbol for h in securities if not h.priced and h.symbol is not None),
+    )
+
+
+@dataclass(frozen=True)
+class _Line:
+    holding: HoldingValue
+    start_value: Decimal
+    """What the holding was worth at the previous close (its cost for lots opened today)."""
+
+
+def _value_position(
+    position: Position, quote: Quote | None, instrument: Instrument | None, today: date
+) -> _Line:
+    symbol = position.symbol
+    cost = position.cost_basis
+    if quote is None:
+        market_value, start_value = cost, cost
+    else:
+        market_value = position.quantity * quote.price
+        start_value = sum(
+            (
+                lot.cost if lot.opened_on >= today else lot.quantity * quote.previous_close
+                for lot in position.lots
+            ),
+            _ZERO,
+        )
+    unrealised = market_value - cost
+    day_change = market_value - start_value
+    holding = HoldingValue(
+        symbol=symbol,
+        name=instrument.name if instrument and instrument.name else symbol,
+        sector=instrument.sector if instrument and instrument.sector else UNCLASSIFIED,
+        industry=instrument.industry if instrument and instrument.industry else UNCLASSIFIED,
+        quantity=position.quantity,
+        price=quote.price if quote else None,
+        priced=quote is not None,
+        market_value=market_value,
+        cost_basis=cost,
+        unrealised_pnl=unrealised,
+        unrealised_fraction=_fraction(unrealised, cost),
+        day_change=day_change,
+        day_change_fraction=_fraction(day_change, start_value),
+        weight=None,
+    )
+    return _Line(holding, start_value)
+
+
+def _cash_holding(cash: Decimal) -> HoldingValue:
+    return HoldingValue(
+        symbol=None,
+        name=CASH,
+        sector=CASH,
+        industry=CASH,
+        quantity=cash,
+        price=Decimal(1),
+        priced=True,
+        market_value=cash,
+        cost_basis=cash,
+        unrealised_pnl=_ZERO,
+        unrealised_fraction=_fraction(_ZERO, cash),
+        day_change=_ZERO,
+        day_change_fraction=_fraction(_ZERO, cash),
+        weight=None,
+    )
+
+
+def _weighted(holding: HoldingValue, total: Decimal) -> HoldingValue:
+    return replace(holding, weight=_weight(holding.market_value, total))
+
+
+def _allocation(values: Iterable[tuple[str, Decimal]], total: Decimal) -> tuple[AllocationSlice, ...]:
+    buckets: dict[str, Decimal] = {}
+    for bucket, value in values:
+        buckets[bucket] = buckets.get(bucket, _ZERO) + value
+    slices = (AllocationSlice(bucket, value, _weight(value, total)) for bucket, value in buckets.items())
+    return tuple(sorted(slices, key=lambda s: (-s.market_value, s.bucket)))
+
+
+def _weight(value: Decimal, total: Decimal) -> Decimal | None:
+    return value / total if total > 0 else None
+
+
+def _fraction(change: Decimal, base: Decimal) -> Decimal | None:
+    return change / abs(base) if base else None

@@ -1,0 +1,150 @@
+"""Money-weighted return: the annual rate that discounts dated cash flows to a net present value
+of zero (Excel's XIRR, Portfolio Performance's IRR).
+
+Flows are seen from the investor, as in Excel: money paid in is negative, money taken out (and
+the value left at the end) positive. Time is Actual/365 from the earliest flow:
+``NPV(r) = sum(c_i / (1 + r) ** (days_i / 365))``.
+
+The solver starts with Newton's method from 10 % (Excel's default guess). If Newton fails (no
+convergence, a step to a rate of -100 % or below, a flat derivative), it scans ``x = ln(1 + r)``
+outwards from 0 for a sign change of the NPV and closes in with Brent's method; with several
+sign changes it takes the one nearest 0 %. Each term is scaled so that no power overflows.
+No rate is an answer, not an error: ``XirrResult.rate`` is ``None`` and ``reason`` says why.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+import numpy as np
+from scipy.optimize import brentq  # type: ignore[import-untyped]
+
+from eqr_portfolio.domain.errors import ViolationCollector
+from eqr_portfolio.domain.performance import Amount, FloatArray, ValuePoint, as_finite_float, value_arrays
+
+_DAYS_PER_YEAR = 365.0
+_NEWTON_GUESS = 0.1
+_NEWTON_STEPS = 50
+_TOLERANCE = 1e-12
+_RESIDUAL = 1e-9
+"""Largest NPV, relative to the sum of the discounted flows' sizes, that counts as zero."""
+_LARGEST_LOG_GROWTH = 700.0
+"""Search bound for ``ln(1 + r)``: beyond it ``1 + r`` overflows a double."""
+_SCAN = np.geomspace(1e-6, _LARGEST_LOG_GROWTH, 200)
+
+
+@dataclass(frozen=True)
+class CashFlow:
+    day: date
+    amount: Amount
+    """Investor's view: negative paid in, positive received."""
+
+
+class NoRateReason(StrEnum):
+    TOO_FEW_DATES = "too_few_dates"
+    """Non-zero flows on fewer than two dates."""
+    NO_SIGN_CHANGE = "no_sign_change"
+    """Only money in or only money out: no rate makes the NPV zero."""
+    NO_ROOT = "no_root"
+    """The NPV is zero at no rate a double can hold (above -100 %, below about 1e304)."""
+
+
+@dataclass(frozen=True)
+class XirrResult:
+    rate: float | None
+    reason: NoRateReason | None = None
+
+
+def xirr(flows: Sequence[CashFlow]) -> XirrResult:
+    found = ViolationCollector()
+    dated: list[tuple[date, float]] = []
+    for i, flow in enumerate(flows):
+        amount = as_finite_float(flow.amount)
+        if amount is None:
+            found.add(f"flows[{i}].amount", "must be a finite number")
+        elif amount != 0:
+            dated.append((flow.day, amount))
+    found.raise_if_any()
+    if len({day for day, _ in dated}) < 2:
+        return XirrResult(None, NoRateReason.TOO_FEW_DATES)
+    cash = np.array([amount for _, amount in dated])
+    if np.all(cash > 0) or np.all(cash < 0):
+        return XirrResult(None, NoRateReason.NO_SIGN_CHANGE)
+    first = min(day for day, _ in dated)
+    years = np.array([(day - first).days / _DAYS_PER_YEAR for day, _ in dated])
+    rate = _newton(cash, years)
+    if rate is None:
+        rate = _bracketed(cash, years)
+    if rate is None or not -1.0 < rate < math.inf:
+        return XirrResult(None, NoRateReason.NO_ROOT)
+    return XirrResult(rate)
+
+
+def money_weighted_return(
+    points: Sequence[ValuePoint], first_day: date | None = None, last_day: date | None = None
+) -> XirrResult:
+    """The portfolio's IRR over ``first_day``..``last_day`` (default: its whole history). The
+    value at the close before ``first_day`` is paid in on that day, each day's net flow is paid
+    in (a deposit) or taken out (a withdrawal) on its day, and the value at the close of
+    ``last_day`` is taken out on ``last_day``. A day without a point has the last earlier close;
+    before the first point the value is 0."""
+    days, values, net_flows = value_arrays(points, "points", allow_negative_values=False)
+    start = (first_day if first_day is not None else days[0]) - timedelta(days=1)
+    end = last_day if last_day is not None else days[-1]
+    if end <= start:
+        return XirrResult(None, NoRateReason.TOO_FEW_DATES)
+
+    def close_on(day: date) -> float:
+        known = bisect_right(days, day)
+        return float(values[known - 1]) if known else 0.0
+
+    flows = [CashFlow(start, -close_on(start))]
+    flows += [CashFlow(day, -flow) for day, flow in zip(days, net_flows, strict=True) if start < day <= end]
+    flows.append(CashFlow(end, close_on(end)))
+    return xirr(flows)
+
+
+def _newton(cash: FloatArray, years: FloatArray) -> float | None:
+    rate = _NEWTON_GUESS
+    with np.errstate(all="ignore"):  # an overflow shows as a non-finite NPV and ends the search
+        for _ in range(_NEWTON_STEPS):
+            terms = cash * (1.0 + rate) ** -years
+            npv = float(np.sum(terms))
+            slope = float(np.sum(-years * terms)) / (1.0 + rate)
+            if slope == 0 or not math.isfinite(npv) or not math.isfinite(slope):
+                return None
+            step = npv / slope
+            rate -= step
+            if not rate > -1.0:
+                return None
+            if abs(step) <= _TOLERANCE * (1.0 + abs(rate)):
+                return rate if abs(npv) <= _RESIDUAL * float(np.sum(np.abs(terms))) else None
+    return None
+
+
+def _scaled_npv(log_growth: float, cash: FloatArray, years: FloatArray) -> float:
+    """The NPV at ``r = exp(log_growth) - 1`` times a positive factor that keeps every exponent
+    at or below 0, so its sign (and its roots) are the NPV's."""
+    shift = 0.0 if log_growth >= 0 else float(years.max())
+    return float(np.sum(cash * np.exp(-log_growth * (years - shift))))
+
+
+def _bracketed(cash: FloatArray, years: FloatArray) -> float | None:
+    brackets: list[tuple[float, float, float]] = []  # (distance from 0, lower end, upper end)
+    for side in (1.0, -1.0):
+        grid = np.concatenate(([0.0], side * _SCAN))
+        signs = np.sign(np.array([_scaled_npv(x, cash, years) for x in grid]))
+        changes = np.flatnonzero(signs[:-1] != signs[1:])
+        if changes.size:
+            inner, outer = float(grid[changes[0]]), float(grid[changes[0] + 1])
+            brackets.append((abs(inner), min(inner, outer), max(inner, outer)))
+    if not brackets:
+        return None
+    _, low, high = min(brackets)
+    root = brentq(_scaled_npv, low, high, args=(cash, years), xtol=1e-15, rtol=1e-15)
+    return math.expm1(float(root))
