@@ -1,5 +1,5 @@
-"""Gateway test harness: in-process fake AuthService and MarketDataService (real grpc.aio
-servers), signing keys, and the app driven in-process by httpx against real Redis and NATS
+"""Gateway test harness: in-process fake AuthService, MarketDataService and PortfolioService
+(real grpc.aio servers), signing keys, and the app driven in-process by httpx against real Redis and NATS
 from the eqr_testing plugin."""
 
 from __future__ import annotations
@@ -26,10 +26,13 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from eqr.auth.v1 import auth_service_pb2 as pb
 from eqr.auth.v1 import auth_service_pb2_grpc, resources_pb2
-from eqr.common.v1 import date_pb2, paging_pb2
+from eqr.common.v1 import date_pb2, decimal_pb2, paging_pb2
 from eqr.market_data.v1 import market_data_service_pb2 as md_pb
 from eqr.market_data.v1 import market_data_service_pb2_grpc
 from eqr.market_data.v1 import resources_pb2 as md
+from eqr.portfolio.v1 import portfolio_service_pb2 as pf_pb
+from eqr.portfolio.v1 import portfolio_service_pb2_grpc
+from eqr.portfolio.v1 import resources_pb2 as pf
 from eqr_gateway.app import create_app
 from eqr_gateway.settings import GatewaySettings
 from eqr_platform import bus
@@ -662,6 +665,634 @@ class FakeMarketDataService(Recorder, market_data_service_pb2_grpc.MarketDataSer
         )
 
 
+def _dec(value: str) -> decimal_pb2.Decimal:
+    return decimal_pb2.Decimal(value=value)
+
+
+def _day(year: int, month: int, day: int) -> date_pb2.Date:
+    return date_pb2.Date(year=year, month=month, day=day)
+
+
+def _paged(items: list[Any], page: paging_pb2.PageRequest) -> tuple[list[Any], paging_pb2.PageResponse]:
+    """Offset paging; a token that is no offset is the service's INVALID_ARGUMENT on page_token."""
+    start = int(page.page_token or 0)
+    end = start + (page.page_size or 50)
+    return items[start:end], paging_pb2.PageResponse(next_page_token=str(end) if end < len(items) else "")
+
+
+def _has(message: Any, name: str) -> bool:
+    return name in message.DESCRIPTOR.fields_by_name and bool(message.HasField(name))
+
+
+def _invalid(field_name: str, message: str) -> ServiceError:
+    return ServiceError(grpc.StatusCode.INVALID_ARGUMENT, message, [FieldViolation(field_name, message)])
+
+
+BUILTIN_TEMPLATE = pf.Template(
+    id="builtin:sixty-forty",
+    name="sixty-forty",
+    description="60% stocks, 40% bonds.",
+    builtin=True,
+    weights=[
+        pf.TargetWeight(symbol="SPY", weight=_dec("0.60")),
+        pf.TargetWeight(symbol="AGG", weight=_dec("0.40")),
+    ],
+)
+
+
+@dataclass
+class FakePortfolioService(Recorder, portfolio_service_pb2_grpc.PortfolioServiceServicer):
+    """Canned PortfolioService: portfolios, ledgers, shares, templates and alerts held in memory;
+    valuation, performance, risk and rebalancing canned; failures on demand.
+
+    Callers are the ``sub`` of the token in the metadata; a portfolio neither theirs nor shared
+    with them is NOT_FOUND, one shared as viewer refuses writes with PERMISSION_DENIED."""
+
+    portfolios: dict[str, pf.Portfolio] = field(default_factory=dict)
+    ledgers: dict[str, list[pf.Transaction]] = field(default_factory=dict)
+    shares: dict[str, dict[str, pf.Share]] = field(default_factory=dict)
+    templates: dict[str, pf.Template] = field(default_factory=lambda: {BUILTIN_TEMPLATE.id: BUILTIN_TEMPLATE})
+    alerts: dict[str, list[pf.Alert]] = field(default_factory=dict)
+
+    async def _caller(self, context: grpc.aio.ServicerContext[Any, Any], metadata: dict[str, str]) -> str:
+        token = metadata.get("authorization", "").removeprefix("Bearer ")
+        if not token:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "an access token is required")
+        subject: str = jwt.decode(token, options={"verify_signature": False})["sub"]
+        return subject
+
+    async def _open(
+        self, portfolio_id: str, context: Any, metadata: dict[str, str], *, write: bool = False
+    ) -> pf.Portfolio:
+        caller = await self._caller(context, metadata)
+        found = self.portfolios.get(portfolio_id)
+        share = self.shares.get(portfolio_id, {}).get(caller)
+        if found is None or (found.owner_id != caller and share is None):
+            await context.abort(grpc.StatusCode.NOT_FOUND, "portfolio not found")
+        if write and share is not None and share.role == pf.ACCESS_ROLE_VIEWER:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "you may only read this portfolio")
+        view = pf.Portfolio()
+        view.CopyFrom(found)
+        view.access = share.role if share is not None else pf.ACCESS_ROLE_OWNER
+        return view
+
+    def _new_portfolio(self, owner: str, settings: Any) -> pf.Portfolio:
+        portfolio = pf.Portfolio(
+            id=str(uuid.uuid4()),
+            owner_id=owner,
+            name=settings.name,
+            description=settings.description,
+            base_currency=settings.base_currency or "USD",
+            benchmark=settings.benchmark,
+            cost_method=settings.cost_method or pf.COST_METHOD_FIFO,
+            cash_mode=settings.cash_mode or pf.CASH_MODE_TRACKING,
+            allow_short=settings.allow_short,
+            access=pf.ACCESS_ROLE_OWNER,
+            created_at=_now(),
+            updated_at=_now(),
+        )
+        self.portfolios[portfolio.id] = portfolio
+        self.ledgers[portfolio.id] = []
+        return portfolio
+
+    def _record(self, portfolio_id: str, entry: pf.TransactionInput, created_by: str) -> pf.Transaction:
+        ledger = self.ledgers[portfolio_id]
+        transaction = pf.Transaction(
+            id=str(uuid.uuid4()),
+            portfolio_id=portfolio_id,
+            sequence=len(ledger) + 1,
+            created_by=created_by,
+            created_at=_now(),
+        )
+        self._fill(transaction, entry)
+        ledger.append(transaction)
+        return transaction
+
+    @staticmethod
+    def _fill(transaction: pf.Transaction, entry: pf.TransactionInput) -> None:
+        transaction.kind = entry.kind
+        transaction.trade_date.CopyFrom(entry.trade_date)
+        transaction.symbol = entry.symbol
+        transaction.notes = entry.notes
+        for name in ("quantity", "price", "amount", "ratio", "commission"):
+            value = getattr(entry, name).value if entry.HasField(name) else "0"
+            getattr(transaction, name).CopyFrom(_dec(value))
+
+    def _trade(
+        self, portfolio_id: str, caller: str, kind: Any, symbol: str, quantity: str, request: Any
+    ) -> Any:
+        return self._record(
+            portfolio_id,
+            pf.TransactionInput(
+                kind=kind,
+                trade_date=request.trade_date if request.HasField("trade_date") else _day(2025, 3, 14),
+                symbol=symbol,
+                quantity=_dec(quantity),
+                price=request.price if request.HasField("price") else _dec("229.87"),
+                commission=request.commission if _has(request, "commission") else None,
+                notes=getattr(request, "notes", ""),
+            ),
+            caller,
+        )
+
+    def _transaction(self, request: Any) -> pf.Transaction | None:
+        ledger = self.ledgers.get(request.portfolio_id, [])
+        return next((t for t in ledger if t.id == request.transaction_id), None)
+
+    @_rpc
+    async def CreatePortfolio(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        if not request.portfolio.name:
+            await _abort(context, _invalid("portfolio.name", "required"))
+        portfolio = self._new_portfolio(await self._caller(context, metadata), request.portfolio)
+        return pf_pb.CreatePortfolioResponse(portfolio=portfolio)
+
+    @_rpc
+    async def GetPortfolio(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        return pf_pb.GetPortfolioResponse(portfolio=await self._open(request.portfolio_id, context, metadata))
+
+    @_rpc
+    async def ListPortfolios(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        caller = await self._caller(context, metadata)
+        visible = [
+            await self._open(p.id, context, metadata)
+            for p in self.portfolios.values()
+            if p.owner_id == caller or caller in self.shares.get(p.id, {})
+        ]
+        if request.page.page_token and not request.page.page_token.isdigit():
+            await _abort(context, _invalid("page_token", "is not a token from a previous page"))
+        items, page = _paged(visible, request.page)
+        return pf_pb.ListPortfoliosResponse(portfolios=items, page=page)
+
+    @_rpc
+    async def UpdatePortfolio(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        stored = self.portfolios[request.portfolio_id]
+        for name in request.update_mask:
+            setattr(stored, name, getattr(request.portfolio, name))
+        stored.updated_at.CopyFrom(_now())
+        return pf_pb.UpdatePortfolioResponse(portfolio=await self._open(stored.id, context, metadata))
+
+    @_rpc
+    async def DeletePortfolio(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        del self.portfolios[request.portfolio_id]
+        return pf_pb.DeletePortfolioResponse()
+
+    @_rpc
+    async def RecordTransaction(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        transaction = self._record(
+            request.portfolio_id, request.transaction, await self._caller(context, metadata)
+        )
+        return pf_pb.RecordTransactionResponse(transaction=transaction)
+
+    @_rpc
+    async def ListTransactions(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata)
+        wanted = [
+            t
+            for t in self.ledgers[request.portfolio_id]
+            if (request.include_deleted or not t.HasField("deleted_at"))
+            and (not request.symbol or t.symbol == request.symbol)
+        ]
+        items, page = _paged(wanted, request.page)
+        return pf_pb.ListTransactionsResponse(transactions=items, page=page)
+
+    @_rpc
+    async def UpdateTransaction(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        transaction = self._transaction(request)
+        if transaction is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "transaction not found")
+        self._fill(transaction, request.transaction)
+        return pf_pb.UpdateTransactionResponse(transaction=transaction)
+
+    @_rpc
+    async def DeleteTransaction(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        transaction = self._transaction(request)
+        if transaction is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "transaction not found")
+        transaction.deleted_at.CopyFrom(_now())
+        return pf_pb.DeleteTransactionResponse()
+
+    @_rpc
+    async def RestoreTransaction(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        transaction = self._transaction(request)
+        if transaction is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "transaction not found")
+        transaction.ClearField("deleted_at")
+        return pf_pb.RestoreTransactionResponse(transaction=transaction)
+
+    @_rpc
+    async def GetValuation(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        portfolio = await self._open(request.portfolio_id, context, metadata)
+        lots = [
+            pf.Lot(
+                opened_on=_day(2025, 1, 15),
+                quantity=_dec("10"),
+                cost_basis=_dec("1853.00"),
+                cost_per_share=_dec("185.30"),
+                market_value=_dec("2298.70"),
+                unrealized_pnl=_dec("445.70"),
+            )
+        ]
+        stock = pf.Holding(
+            symbol="AAPL",
+            name="Apple Inc.",
+            sector="Information Technology",
+            industry="Technology Hardware, Storage & Peripherals",
+            quantity=_dec("10"),
+            price=_dec("229.87"),
+            previous_close=_dec("227.52"),
+            market_value=_dec("2298.70"),
+            cost_basis=_dec("1853.00"),
+            average_cost=_dec("185.30"),
+            unrealized_pnl=_dec("445.70"),
+            unrealized_pnl_percent=0.2405,
+            realized_pnl=_dec("0"),
+            income=_dec("2.50"),
+            day_change=_dec("23.50"),
+            day_change_percent=0.0103,
+            weight=0.6968,
+            priced=True,
+            lots=lots if request.include_lots else [],
+        )
+        cash = pf.Holding(
+            symbol=portfolio.base_currency,
+            is_cash=True,
+            name="Cash",
+            quantity=_dec("1000.00"),
+            market_value=_dec("1000.00"),
+            cost_basis=_dec("1000.00"),
+            unrealized_pnl=_dec("0"),
+            day_change=_dec("0"),
+            weight=0.3032,
+            priced=True,
+        )
+        technology = pf.AllocationSlice(
+            name="Information Technology", market_value=_dec("2298.70"), weight=0.6968
+        )
+        valuation = pf.Valuation(
+            portfolio_id=portfolio.id,
+            currency=portfolio.base_currency,
+            as_of=request.as_of if request.HasField("as_of") else None,
+            valued_at=_stamp(QUOTED_AT),
+            market_value=_dec("3298.70"),
+            cash=_dec("1000.00"),
+            cost_basis=_dec("1853.00"),
+            unrealized_pnl=_dec("445.70"),
+            realized_pnl=_dec("0"),
+            income=_dec("2.50"),
+            fees=_dec("0"),
+            day_change=_dec("23.50"),
+            day_change_percent=0.0072,
+            net_deposits=_dec("2853.00"),
+            holdings=[stock, cash],
+            by_sector=[technology],
+            by_industry=[
+                pf.AllocationSlice(name=stock.industry, market_value=_dec("2298.70"), weight=0.6968)
+            ],
+        )
+        return pf_pb.GetValuationResponse(valuation=valuation)
+
+    @_rpc
+    async def AddHolding(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        caller = await self._caller(context, metadata)
+        buy = self._trade(
+            request.portfolio_id,
+            caller,
+            pf.TRANSACTION_KIND_BUY,
+            request.symbol,
+            request.quantity.value,
+            request,
+        )
+        return pf_pb.AddHoldingResponse(transactions=[buy])
+
+    @_rpc
+    async def UpdateHolding(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        caller = await self._caller(context, metadata)
+        sell = self._trade(
+            request.portfolio_id, caller, pf.TRANSACTION_KIND_SELL, request.symbol, "5", request
+        )
+        return pf_pb.UpdateHoldingResponse(transactions=[sell])
+
+    @_rpc
+    async def RemoveHolding(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        caller = await self._caller(context, metadata)
+        sell = self._trade(
+            request.portfolio_id, caller, pf.TRANSACTION_KIND_SELL, request.symbol, "10", request
+        )
+        return pf_pb.RemoveHoldingResponse(transactions=[sell])
+
+    @_rpc
+    async def GetPerformance(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        portfolio = await self._open(request.portfolio_id, context, metadata)
+        performance = pf.Performance(
+            portfolio_id=portfolio.id,
+            benchmark=portfolio.benchmark,
+            periods=[
+                pf.PeriodReturn(
+                    period="1Y",
+                    start_date=_day(2024, 3, 14),
+                    end_date=_day(2025, 3, 14),
+                    time_weighted=0.1214,
+                    money_weighted=0.1187,
+                    benchmark=0.1093,
+                    excess=0.0121,
+                ),
+                pf.PeriodReturn(
+                    period="5Y", start_date=_day(2020, 3, 14), end_date=_day(2025, 3, 14), annualized=True
+                ),
+            ],
+            series=[
+                pf.ValuePoint(date=_day(2025, 3, 13), value=3275.2, cumulative_return=0.0),
+                pf.ValuePoint(
+                    date=_day(2025, 3, 14),
+                    value=3298.7,
+                    net_flow=0.0,
+                    cumulative_return=0.0072,
+                    benchmark_cumulative_return=0.0051,
+                ),
+            ],
+            calendar=[
+                pf.CalendarReturn(year=2024, time_weighted=0.182, benchmark=0.233, partial=True),
+                pf.CalendarReturn(year=2025, month=3, time_weighted=-0.012),
+            ],
+            contributions=[pf.Contribution(symbol="AAPL", contribution=0.094, pnl=445.7)],
+            tracking_error=0.041,
+        )
+        return pf_pb.GetPerformanceResponse(performance=performance)
+
+    @_rpc
+    async def GetRisk(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        portfolio = await self._open(request.portfolio_id, context, metadata)
+        risk = pf.RiskFigures(
+            portfolio_id=portfolio.id,
+            benchmark=portfolio.benchmark,
+            start_date=request.start_date if request.HasField("start_date") else _day(2024, 3, 14),
+            end_date=request.end_date if request.HasField("end_date") else _day(2025, 3, 14),
+            observations=251,
+            volatility=0.183,
+            sharpe=0.62,
+            sortino=0.91,
+            max_drawdown=pf.Drawdown(depth=0.142, peak=_day(2024, 7, 10), trough=_day(2024, 8, 5)),
+            risk_free_rate=float(request.risk_free_rate.value or 0),
+        )
+        return pf_pb.GetRiskResponse(risk=risk)
+
+    @_rpc
+    async def SharePortfolio(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        share = pf.Share(
+            portfolio_id=request.portfolio_id,
+            user_id=str(uuid.uuid5(uuid.NAMESPACE_DNS, request.email)),
+            email=request.email,
+            role=request.role,
+            created_at=_now(),
+        )
+        self.shares.setdefault(request.portfolio_id, {})[share.user_id] = share
+        return pf_pb.SharePortfolioResponse(share=share)
+
+    @_rpc
+    async def ListShares(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata)
+        return pf_pb.ListSharesResponse(shares=list(self.shares.get(request.portfolio_id, {}).values()))
+
+    @_rpc
+    async def RevokeShare(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        if self.shares.get(request.portfolio_id, {}).pop(request.user_id, None) is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "share not found")
+        return pf_pb.RevokeShareResponse()
+
+    @_rpc
+    async def ListTemplates(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._caller(context, metadata)
+        return pf_pb.ListTemplatesResponse(templates=list(self.templates.values()))
+
+    @_rpc
+    async def SaveTemplate(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._caller(context, metadata)
+        template = pf.Template(
+            id=str(uuid.uuid4()), name=request.name, description=request.description, weights=request.weights
+        )
+        self.templates[template.id] = template
+        return pf_pb.SaveTemplateResponse(template=template)
+
+    @_rpc
+    async def DeleteTemplate(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._caller(context, metadata)
+        if request.template_id.startswith("builtin:"):
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "built-in templates cannot be deleted")
+        if self.templates.pop(request.template_id, None) is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "template not found")
+        return pf_pb.DeleteTemplateResponse()
+
+    @_rpc
+    async def CreatePortfolioFromTemplate(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        caller = await self._caller(context, metadata)
+        template = self.templates.get(request.template_id)
+        if template is None:
+            await _abort(context, _invalid("template_id", "no such template"))
+        portfolio = self._new_portfolio(caller, request.portfolio)
+        trade_date = request.trade_date if request.HasField("trade_date") else _day(2025, 3, 14)
+        deposit = pf.TransactionInput(
+            kind=pf.TRANSACTION_KIND_DEPOSIT, trade_date=trade_date, amount=request.initial_cash
+        )
+        written = [self._record(portfolio.id, deposit, caller)]
+        for weight in template.weights:
+            buy = pf.TransactionInput(
+                kind=pf.TRANSACTION_KIND_BUY,
+                trade_date=trade_date,
+                symbol=weight.symbol,
+                quantity=_dec("1"),
+                price=_dec("100"),
+            )
+            written.append(self._record(portfolio.id, buy, caller))
+        return pf_pb.CreatePortfolioFromTemplateResponse(portfolio=portfolio, transactions=written)
+
+    @_rpc
+    async def ImportTransactions(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        """CSV rows under a header: a row whose fourth cell is not a number is a row error."""
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        rows = [row for row in request.content.splitlines()[1:] if row]
+        errors = []
+        for line, row in enumerate(request.content.splitlines()[1:], start=2):
+            cells = row.split(",")
+            if row and (len(cells) < 4 or not cells[3].replace(".", "", 1).isdigit()):
+                errors.append(pf.RowError(line=line, field="quantity", message="must be a decimal number"))
+        imported = 0 if errors or request.dry_run else len(rows)
+        return pf_pb.ImportTransactionsResponse(
+            rows=len(rows), errors=errors, dry_run=request.dry_run, imported=imported
+        )
+
+    @_rpc
+    async def ExportTransactions(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        portfolio = await self._open(request.portfolio_id, context, metadata)
+        lines = ["date,type,symbol,quantity,price,amount,ratio,commission,notes"]
+        for t in self.ledgers[portfolio.id]:
+            day = f"{t.trade_date.year:04}-{t.trade_date.month:02}-{t.trade_date.day:02}"
+            lines.append(f"{day},{t.kind},{t.symbol},{t.quantity.value},{t.price.value},,,,")
+        return pf_pb.ExportTransactionsResponse(
+            content="\n".join(lines) + "\n", filename=f"{portfolio.name}.csv"
+        )
+
+    @_rpc
+    async def ExportPortfolio(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        portfolio = await self._open(request.portfolio_id, context, metadata)
+        document = {
+            "format": "eqr.portfolio",
+            "version": 1,
+            "portfolio": {"name": portfolio.name},
+            "transactions": [],
+        }
+        return pf_pb.ExportPortfolioResponse(content=json.dumps(document), filename=f"{portfolio.name}.json")
+
+    @_rpc
+    async def ImportPortfolio(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        caller = await self._caller(context, metadata)
+        document = json.loads(request.content)
+        if document.get("format") != "eqr.portfolio":
+            await _abort(context, _invalid("format", 'must be "eqr.portfolio"'))
+        settings = pf_pb.PortfolioInput(name=document["portfolio"]["name"])
+        portfolio = self._new_portfolio(caller, settings)
+        return pf_pb.ImportPortfolioResponse(portfolio=portfolio, transactions=len(document["transactions"]))
+
+    @_rpc
+    async def CreateAlert(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        alert = pf.Alert(
+            id=str(uuid.uuid4()),
+            portfolio_id=request.portfolio_id,
+            kind=request.kind,
+            symbol=request.symbol,
+            threshold=request.threshold,
+            active=True,
+            armed=True,
+            note=request.note,
+            created_at=_now(),
+        )
+        self.alerts.setdefault(request.portfolio_id, []).append(alert)
+        return pf_pb.CreateAlertResponse(alert=alert)
+
+    @_rpc
+    async def ListAlerts(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata)
+        return pf_pb.ListAlertsResponse(alerts=self.alerts.get(request.portfolio_id, []))
+
+    @_rpc
+    async def DeleteAlert(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        alerts = self.alerts.get(request.portfolio_id, [])
+        if not any(alert.id == request.alert_id for alert in alerts):
+            await context.abort(grpc.StatusCode.NOT_FOUND, "alert not found")
+        self.alerts[request.portfolio_id] = [alert for alert in alerts if alert.id != request.alert_id]
+        return pf_pb.DeleteAlertResponse()
+
+    @_rpc
+    async def ListAlertTriggers(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata)
+        triggers = [
+            pf.AlertTrigger(
+                id=str(uuid.uuid4()),
+                alert_id=alert.id,
+                portfolio_id=alert.portfolio_id,
+                kind=alert.kind,
+                symbol=alert.symbol,
+                threshold=alert.threshold,
+                observed=_dec("251.12"),
+                message=f"{alert.symbol} crossed {alert.threshold.value}",
+                triggered_at=_stamp(QUOTED_AT),
+            )
+            for alert in self.alerts.get(request.portfolio_id, [])
+        ]
+        items, page = _paged(triggers, request.page)
+        return pf_pb.ListAlertTriggersResponse(triggers=items, page=page)
+
+    @_rpc
+    async def ProposeRebalance(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata)
+        targets = self.templates[request.template_id].weights if request.template_id else request.targets
+        trades = [
+            pf.ProposedTrade(
+                symbol=t.symbol,
+                side="buy",
+                quantity=_dec("3"),
+                price=_dec("100.00"),
+                value=_dec("300.00"),
+                commission=request.options.commission_per_trade
+                if request.options.HasField("commission_per_trade")
+                else _dec("0"),
+            )
+            for t in targets
+        ]
+        drift = [
+            pf.Drift(
+                symbol=t.symbol,
+                current_weight=0.0,
+                target_weight=float(t.weight.value),
+                drift=-float(t.weight.value),
+                weight_after=float(t.weight.value),
+            )
+            for t in targets
+        ]
+        proposal = pf.RebalanceProposal(
+            trades=trades, drift=drift, cash_after=_dec("12.40"), commissions=_dec("0")
+        )
+        return pf_pb.ProposeRebalanceResponse(proposal=proposal)
+
+    @_rpc
+    async def ApplyRebalance(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        await self._open(request.portfolio_id, context, metadata, write=True)
+        caller = await self._caller(context, metadata)
+        kinds = {"buy": pf.TRANSACTION_KIND_BUY, "sell": pf.TRANSACTION_KIND_SELL}
+        written = [
+            self._record(
+                request.portfolio_id,
+                pf.TransactionInput(
+                    kind=kinds[trade.side],
+                    trade_date=request.trade_date if request.HasField("trade_date") else _day(2025, 3, 14),
+                    symbol=trade.symbol,
+                    quantity=trade.quantity,
+                    price=trade.price,
+                    commission=trade.commission if trade.HasField("commission") else None,
+                ),
+                caller,
+            )
+            for trade in request.trades
+        ]
+        return pf_pb.ApplyRebalanceResponse(transactions=written)
+
+    @_rpc
+    async def ListChanges(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        portfolio = await self._open(request.portfolio_id, context, metadata)
+        changes = [
+            pf.Change(
+                id=str(1000 + index),
+                portfolio_id=portfolio.id,
+                actor_id=portfolio.owner_id,
+                action=action,
+                subject_id=portfolio.id,
+                details=details,
+                occurred_at=_stamp(QUOTED_AT - timedelta(minutes=index)),
+            )
+            for index, (action, details) in enumerate(
+                [
+                    ("portfolio.updated", '{"name":{"from":"A","to":"B"}}'),
+                    ("portfolio.created", "{}"),
+                    ("odd", "[1]"),
+                ]
+            )
+        ]
+        items, page = _paged(changes, request.page)
+        return pf_pb.ListChangesResponse(changes=items, page=page)
+
+
 @pytest.fixture(scope="session")
 def signing_keys() -> SigningKeys:
     return SigningKeys()
@@ -699,6 +1330,30 @@ async def fake_market_data_server() -> AsyncIterator[tuple[FakeMarketDataService
     await server.stop(grace=None)
 
 
+@pytest.fixture(scope="session")
+async def fake_portfolio_server() -> AsyncIterator[tuple[FakePortfolioService, str]]:
+    service = FakePortfolioService()
+    server = grpc.aio.server(options=[("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES)])
+    portfolio_service_pb2_grpc.add_PortfolioServiceServicer_to_server(service, server)
+    health_service = health.aio.HealthServicer()
+    await health_service.set("", health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_service, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    yield service, f"127.0.0.1:{port}"
+    await server.stop(grace=None)
+
+
+@pytest.fixture
+def fake_portfolio(
+    fake_portfolio_server: tuple[FakePortfolioService, str],
+) -> Iterator[FakePortfolioService]:
+    service, _ = fake_portfolio_server
+    service.reset()
+    yield service
+    service.reset()
+
+
 @pytest.fixture
 def fake_market(
     fake_market_data_server: tuple[FakeMarketDataService, str],
@@ -729,6 +1384,7 @@ async def auth_stream(nats_url: str) -> None:
 def base_settings(
     fake_auth_server: tuple[FakeAuthService, str],
     fake_market_data_server: tuple[FakeMarketDataService, str],
+    fake_portfolio_server: tuple[FakePortfolioService, str],
     redis_url: str,
     nats_url: str,
     auth_stream: None,
@@ -736,6 +1392,7 @@ def base_settings(
     return GatewaySettings(
         auth_addr=fake_auth_server[1],
         market_data_addr=fake_market_data_server[1],
+        portfolio_addr=fake_portfolio_server[1],
         redis_url=redis_url,
         nats_url=nats_url,
     )

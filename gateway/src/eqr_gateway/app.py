@@ -24,9 +24,27 @@ from eqr_gateway.middleware.request_id import RequestIdMiddleware
 from eqr_gateway.middleware.security_headers import SecurityHeadersMiddleware
 from eqr_gateway.openapi import GatewayApp
 from eqr_gateway.resources import open_resources
-from eqr_gateway.routes import account, admin, auth, health, market, market_admin, stocks, well_known
+from eqr_gateway.routes import (
+    account,
+    admin,
+    auth,
+    health,
+    market,
+    market_admin,
+    portfolio_alerts,
+    portfolio_analysis,
+    portfolio_holdings,
+    portfolio_ledger,
+    portfolio_planning,
+    portfolio_sharing,
+    portfolios,
+    stocks,
+    well_known,
+)
 from eqr_gateway.schemas.auth import LoginForm, LoginRequest
+from eqr_gateway.schemas.portfolio import PortfolioDocument
 from eqr_gateway.settings import GatewaySettings
+from eqr_platform.runtime import settle_heap
 
 TITLE = "Equity Research Platform API"
 OPENAPI_URL = "/openapi.json"
@@ -51,6 +69,10 @@ Short ranked lists (search, news, peers) are `{items}`, bounded by `limit`.
 
 **Market data** says where every value came from (`source`). Symbols are case-insensitive.
 
+**Portfolios.** Money and quantities are exact decimals as JSON strings (`"185.20"`); send
+them as strings too (JSON numbers are read from their text). Returns, weights and risk
+figures are JSON numbers, as fractions (0.05 = 5%).
+
 **Tracing.** Send `X-Request-ID` (or read the generated one from the response) and quote it
 when reporting a problem.
 """
@@ -62,6 +84,22 @@ TAGS = [
     {"name": "api-keys", "description": "Keys for scripts and integrations."},
     {"name": "market", "description": "The market as a whole: indices, sectors, movers, breadth, sentiment."},
     {"name": "stocks", "description": "Instruments, quotes, price history, news, fundamentals and peers."},
+    {
+        "name": "portfolios",
+        "description": "Your portfolios, their audit trail, whole-portfolio export and import.",
+    },
+    {"name": "transactions", "description": "A portfolio's ledger: entries, CSV import and export."},
+    {
+        "name": "holdings",
+        "description": "Holdings valued now or at a past close; buying and selling by holding.",
+    },
+    {
+        "name": "performance",
+        "description": "Returns by period, value series, contributions and risk figures.",
+    },
+    {"name": "sharing", "description": "Sharing a portfolio with other users as viewer or editor."},
+    {"name": "planning", "description": "Target-weight templates and rebalancing."},
+    {"name": "alerts", "description": "Price, value and drawdown alerts on a portfolio."},
     {"name": "admin", "description": "User administration; admins only."},
     {"name": "market-data-admin", "description": "End-of-day imports and data quality; admins only."},
     {"name": "well-known", "description": "Public discovery documents."},
@@ -74,6 +112,7 @@ def _lifespan(settings: GatewaySettings) -> Callable[[FastAPI], contextlib.Abstr
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_resources(settings) as resources:
             app.state.resources = resources
+            settle_heap()
             yield
 
     return lifespan
@@ -117,7 +156,13 @@ def _middleware(settings: GatewaySettings, metrics: RedMetrics) -> list[Middlewa
         Middleware(
             BodyLimitMiddleware,
             max_bytes=settings.max_body_bytes,
-            max_bytes_by_path={market_admin.IMPORT_PATH: settings.max_import_bytes},
+            max_bytes_by_path={
+                market_admin.IMPORT_PATH: settings.max_import_bytes,
+                portfolios.IMPORT_PATH: settings.max_transaction_import_bytes,
+            },
+            max_bytes_by_pattern=[
+                (portfolio_ledger.IMPORT_PATH_PATTERN, settings.max_transaction_import_bytes)
+            ],
         ),
         Middleware(IdempotencyMiddleware),
     ]
@@ -139,7 +184,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         middleware=_middleware(settings, metrics),
         telemetry={"metrics": False, "logs": False, "exclude": _untraced},
     )
-    app.extra_openapi_models = (LoginRequest, LoginForm)
+    app.extra_openapi_models = (LoginRequest, LoginForm, PortfolioDocument)
     app.state.metrics = metrics
     install_problem_handlers(app)
     install_idempotency(app)
@@ -150,6 +195,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         market.router,
         stocks.router,
         market_admin.router,
+        portfolios.router,
+        portfolio_ledger.router,
+        portfolio_holdings.router,
+        portfolio_analysis.router,
+        portfolio_sharing.router,
+        portfolio_planning.router,
+        portfolio_alerts.router,
         well_known.router,
         health.router,
     )

@@ -22,8 +22,12 @@ class Feed:
     handle: Callable[[Msg], Awaitable[None]]
 
 
-async def follow_auth_events(nats_url: str, feeds: Sequence[Feed], stop: asyncio.Event) -> None:
-    """Consume every feed until ``stop``; reconnects with backoff while NATS or the AUTH stream is missing.
+async def follow_auth_events(
+    nats_url: str, feeds: Sequence[Feed], stop: asyncio.Event, *, name: str = "auth"
+) -> None:
+    """Consume every feed until ``stop``; reconnects with backoff while NATS or a stream is missing.
+
+    ``name`` says whose events they are in the logs (the market-data ones use this loop too).
 
     Handlers ack after they return, so whatever a crash or a cancellation interrupts is redelivered.
     """
@@ -37,7 +41,7 @@ async def follow_auth_events(nats_url: str, feeds: Sequence[Feed], stop: asyncio
                 for feed in feeds:
                     consumers.create_task(bus.consume(js, feed.consumer, feed.handle, stop=stop))
         except Exception as exc:
-            log.warning("auth event feed interrupted; retrying", extra={"error": repr(exc)})
+            log.warning(f"{name} event feed interrupted; retrying", extra={"error": repr(exc)})
             try:
                 await asyncio.wait_for(stop.wait(), timeout=delay)
             except TimeoutError:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from eqr_gateway.grpc_calls import Upstream, outgoing_metadata
+from eqr_gateway.history_cache import HistoryCache
 from eqr_gateway.quote_cache import QuoteCache
 from eqr_gateway.resources import get_resources
 from eqr_gateway.security import CurrentPrincipal
@@ -15,6 +16,7 @@ from eqr_gateway.security import CurrentPrincipal
 if TYPE_CHECKING:
     from eqr.auth.v1.auth_service_pb2_grpc import AuthServiceAsyncStub
     from eqr.market_data.v1.market_data_service_pb2_grpc import MarketDataServiceAsyncStub
+    from eqr.portfolio.v1.portfolio_service_pb2_grpc import PortfolioServiceAsyncStub
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,10 @@ UserAuth = Annotated[AuthClient, Depends(user_auth)]
 class MarketDataClient:
     stub: MarketDataServiceAsyncStub
     upstream: Upstream
+    bulk: Upstream
+    """The same caller with the longer deadline of file imports."""
     quotes: QuoteCache
+    history: HistoryCache
 
 
 async def user_market_data(request: Request, principal: CurrentPrincipal) -> MarketDataClient:
@@ -54,7 +59,29 @@ async def user_market_data(request: Request, principal: CurrentPrincipal) -> Mar
     resources = get_resources(request)
     metadata = outgoing_metadata(request, principal.access_token)
     upstream = Upstream("market-data", metadata, resources.settings.upstream_timeout_seconds)
-    return MarketDataClient(resources.market_data, upstream, resources.quotes)
+    bulk = upstream.lasting(resources.settings.import_timeout_seconds)
+    return MarketDataClient(resources.market_data, upstream, bulk, resources.quotes, resources.history)
 
 
 UserMarketData = Annotated[MarketDataClient, Depends(user_market_data)]
+
+
+@dataclass(frozen=True)
+class PortfolioClient:
+    stub: PortfolioServiceAsyncStub
+    upstream: Upstream
+    bulk: Upstream
+    """The same caller with the longer deadline of file imports."""
+
+
+async def user_portfolio(request: Request, principal: CurrentPrincipal) -> PortfolioClient:
+    """Portfolios act for the caller: their token travels and the service decides what they may see."""
+    resources = get_resources(request)
+    metadata = outgoing_metadata(request, principal.access_token)
+    upstream = Upstream("portfolio", metadata, resources.settings.upstream_timeout_seconds)
+    return PortfolioClient(
+        resources.portfolio, upstream, upstream.lasting(resources.settings.import_timeout_seconds)
+    )
+
+
+UserPortfolio = Annotated[PortfolioClient, Depends(user_portfolio)]

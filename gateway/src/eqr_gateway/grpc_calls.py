@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import grpc
@@ -105,6 +105,10 @@ class Upstream:
     service: str
     metadata: Metadata
     timeout: float
+
+    def lasting(self, seconds: float) -> Upstream:
+        """The same call with a longer deadline, for the few RPCs that do bulk work."""
+        return replace(self, timeout=seconds)
 
     async def call(
         self,

@@ -1,10 +1,14 @@
 """Quotes served from Redis for a few hundred milliseconds, fetched once per symbol at a time.
 
 An entry is the quote's REST JSON, ready to send (an empty value marks a symbol the service
-does not know), so a hit costs one Redis GET and no parsing or encoding. A miss is filled
-with single flight: while a symbol is being fetched, every other request of this process for
-it waits for that one fetch instead of calling the service too; symbols missing from several
-requests at once are fetched in one batch call.
+does not know), behind an 8-byte "refresh after" time, so a hit costs one Redis GET and no
+parsing or encoding. A miss is filled with single flight: while a symbol is being fetched,
+every other request of this process for it waits for that one fetch instead of calling the
+service too; symbols missing from several requests at once are fetched in one batch call.
+
+Refresh ahead: a hit in the second half of an entry's life is served at once and starts a
+fill in the background, so a symbol read steadily is refetched before it expires and its
+readers never wait for the service; only a symbol nobody read for half a TTL misses.
 
 Staleness bound: an entry lives ``ttl_ms``, and is written when its fetch returns, so a quote
 served from the cache is at most ``ttl_ms`` plus one fetch's duration older than the
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import cast
 
@@ -25,12 +31,23 @@ import redis.asyncio as redis
 Fetch = Callable[[list[str]], Awaitable[Mapping[str, bytes]]]
 
 UNKNOWN = b""
-# The version names the JSON shape: a deploy that changes it never serves the old one.
-_KEY_PREFIX = "eqr:gateway:quote:v1:"
+# The version names the entry's layout: a deploy that changes it never reads the old one.
+_KEY_PREFIX = "eqr:gateway:quote:v2:"
+# Big-endian milliseconds since the epoch after which a hit refreshes the entry.
+_REFRESH_AT = struct.Struct(">Q")
 
 
 def quote_cache_key(symbol: str) -> str:
     return _KEY_PREFIX + symbol
+
+
+def entry_quote(entry: bytes) -> bytes:
+    """The quote JSON (or ``UNKNOWN``) an entry holds."""
+    return entry[_REFRESH_AT.size :]
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 def _retrieve(future: asyncio.Future[bytes]) -> None:
@@ -48,22 +65,33 @@ class QuoteCache:
 
     async def quote(self, symbol: str, fetch: Fetch) -> bytes:
         """The quote JSON of ``symbol``, or ``UNKNOWN``."""
-        cached = await self._store.get(_KEY_PREFIX + symbol)
-        if cached is not None:
-            return cast(bytes, cached)
-        [quote] = await self._await_fills([symbol], fetch)
+        [quote] = await self.quotes([symbol], fetch)
         return quote
 
     async def quotes(self, symbols: Sequence[str], fetch: Fetch) -> list[bytes]:
         """The quote JSON (or ``UNKNOWN``) of each of ``symbols``."""
-        cached = cast(list[bytes | None], await self._store.mget([_KEY_PREFIX + s for s in symbols]))
-        missing = [symbol for symbol, value in zip(symbols, cached, strict=True) if value is None]
-        if not missing:
-            return cast(list[bytes], cached)
-        filled = dict(zip(missing, await self._await_fills(missing, fetch), strict=True))
-        return [filled[s] if value is None else value for s, value in zip(symbols, cached, strict=True)]
+        entries = cast(list[bytes | None], await self._store.mget([_KEY_PREFIX + s for s in symbols]))
+        now = _now_ms()
+        missing: list[str] = []
+        due: list[str] = []
+        for symbol, entry in zip(symbols, entries, strict=True):
+            if entry is None:
+                missing.append(symbol)
+            elif _REFRESH_AT.unpack_from(entry)[0] <= now and symbol not in self._pending:
+                due.append(symbol)
+        if due:
+            self._start_fills(due, fetch)
+        filled = dict(zip(missing, await self._await_fills(missing, fetch), strict=True)) if missing else {}
+        return [
+            filled[symbol] if entry is None else entry_quote(entry)
+            for symbol, entry in zip(symbols, entries, strict=True)
+        ]
 
     async def _await_fills(self, symbols: list[str], fetch: Fetch) -> list[bytes]:
+        return [await asyncio.shield(future) for future in self._start_fills(symbols, fetch)]
+
+    def _start_fills(self, symbols: list[str], fetch: Fetch) -> list[asyncio.Future[bytes]]:
+        """The future of each symbol's fill: the one in flight, else one started now (in one batch)."""
         loop = asyncio.get_running_loop()
         waiting: list[asyncio.Future[bytes]] = []
         mine: list[str] = []
@@ -79,7 +107,7 @@ class QuoteCache:
             fill = asyncio.create_task(self._fill(mine, fetch))
             self._fills.add(fill)
             fill.add_done_callback(self._fills.discard)
-        return [await asyncio.shield(future) for future in waiting]
+        return waiting
 
     async def _fill(self, symbols: list[str], fetch: Fetch) -> None:
         quotes: dict[str, bytes] = {}
@@ -87,9 +115,10 @@ class QuoteCache:
         try:
             found = await fetch(symbols)
             quotes = {symbol: found.get(symbol, UNKNOWN) for symbol in symbols}
+            refresh_at = _REFRESH_AT.pack(_now_ms() + self._ttl_ms // 2)
             async with self._store.pipeline(transaction=False) as pipe:
                 for symbol, quote in quotes.items():
-                    pipe.set(_KEY_PREFIX + symbol, quote, px=self._ttl_ms)
+                    pipe.set(_KEY_PREFIX + symbol, refresh_at + quote, px=self._ttl_ms)
                 await pipe.execute()
         except Exception as exc:
             failure = exc

@@ -14,11 +14,14 @@ from fastapi import Request
 
 from eqr.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from eqr.market_data.v1 import market_data_service_pb2_grpc
+from eqr.portfolio.v1 import portfolio_service_pb2_grpc
 from eqr_gateway.api_keys import CONSUMER as API_KEY_CONSUMER
 from eqr_gateway.api_keys import ApiKeyTokens
 from eqr_gateway.auth_events import Feed, follow_auth_events
 from eqr_gateway.denylist import CONSUMER as DENYLIST_CONSUMER
 from eqr_gateway.denylist import SessionDenylist
+from eqr_gateway.history_cache import CONSUMER as HISTORY_CONSUMER
+from eqr_gateway.history_cache import HistoryCache
 from eqr_gateway.idempotency_store import IdempotencyStore
 from eqr_gateway.quote_cache import QuoteCache
 from eqr_gateway.settings import GatewaySettings
@@ -29,6 +32,7 @@ from eqr_platform.tokens import JwksCache, TokenVerifier
 if TYPE_CHECKING:
     from eqr.auth.v1.auth_service_pb2_grpc import AuthServiceAsyncStub
     from eqr.market_data.v1.market_data_service_pb2_grpc import MarketDataServiceAsyncStub
+    from eqr.portfolio.v1.portfolio_service_pb2_grpc import PortfolioServiceAsyncStub
 
 
 _SHUTDOWN_GRACE_SECONDS = 1.5
@@ -42,12 +46,15 @@ class Resources:
     auth: AuthServiceAsyncStub
     market_data_channel: grpc.aio.Channel
     market_data: MarketDataServiceAsyncStub
+    portfolio_channel: grpc.aio.Channel
+    portfolio: PortfolioServiceAsyncStub
     redis: redis.Redis
     verifier: TokenVerifier
     denylist: SessionDenylist
     api_keys: ApiKeyTokens
     idempotency: IdempotencyStore
     quotes: QuoteCache
+    history: HistoryCache
 
 
 def get_resources(request: Request) -> Resources:
@@ -67,9 +74,17 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
     market_data_channel = create_channel(
         settings.market_data_addr, default_deadline=settings.upstream_timeout_seconds
     )
+    portfolio_channel = create_channel(
+        settings.portfolio_addr, default_deadline=settings.upstream_timeout_seconds
+    )
     store = _redis(settings, decode_responses=True)
     # Cached quotes are JSON bytes sent as they are: that client does not decode them.
     quotes = QuoteCache(_redis(settings, decode_responses=False), ttl_ms=settings.quote_cache_ttl_ms)
+    history = HistoryCache(
+        _redis(settings, decode_responses=False),
+        live_ttl_ms=settings.quote_cache_ttl_ms,
+        closed_ttl_seconds=settings.history_cache_ttl_seconds,
+    )
 
     async def fetch_jwks() -> str:
         response = await auth.GetJwks(auth_service_pb2.GetJwksRequest())
@@ -84,6 +99,8 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
         auth=auth,
         market_data_channel=market_data_channel,
         market_data=market_data_service_pb2_grpc.MarketDataServiceStub(market_data_channel),
+        portfolio_channel=portfolio_channel,
+        portfolio=portfolio_service_pb2_grpc.PortfolioServiceStub(portfolio_channel),
         redis=store,
         verifier=verifier,
         denylist=denylist,
@@ -94,20 +111,32 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
             lock_seconds=settings.idempotency_lock_seconds,
         ),
         quotes=quotes,
+        history=history,
     )
     stop = asyncio.Event()
     feeds = [Feed(DENYLIST_CONSUMER, denylist.handle), Feed(API_KEY_CONSUMER, api_key_tokens.handle)]
-    auth_events = asyncio.create_task(follow_auth_events(settings.nats_url, feeds, stop))
+    followers = {
+        asyncio.create_task(follow_auth_events(settings.nats_url, feeds, stop)),
+        # Apart from the auth feeds: a missing market-data stream must not hold up revocations.
+        asyncio.create_task(
+            follow_auth_events(
+                settings.nats_url, [Feed(HISTORY_CONSUMER, history.handle)], stop, name="market-data"
+            )
+        ),
+    }
     try:
         yield resources
     finally:
         stop.set()
         # A consumer stops within a fetch; one still connecting is cancelled (unacked work is redelivered).
-        await asyncio.wait({auth_events}, timeout=_SHUTDOWN_GRACE_SECONDS)
-        auth_events.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await auth_events
+        await asyncio.wait(followers, timeout=_SHUTDOWN_GRACE_SECONDS)
+        for follower in followers:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
         await quotes.close()
+        await history.close()
         await store.aclose()
+        await portfolio_channel.close()
         await market_data_channel.close()
         await auth_channel.close()

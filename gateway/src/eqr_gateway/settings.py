@@ -21,6 +21,7 @@ class GatewaySettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     auth_addr: str = Field("127.0.0.1:50051", validation_alias="AUTH_ADDR")
     market_data_addr: str = Field("127.0.0.1:50052", validation_alias="MARKET_DATA_ADDR")
+    portfolio_addr: str = Field("127.0.0.1:50053", validation_alias="PORTFOLIO_ADDR")
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias="NATS_URL")
     otel_exporter_otlp_endpoint: str | None = Field(None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -32,6 +33,8 @@ class GatewaySettings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, gt=0)
     # End-of-day files are larger than any JSON body: the import route alone gets this limit.
     max_import_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    # A portfolio's transaction file (100,000 CSV rows are about 6 MB) or whole portfolio document.
+    max_transaction_import_bytes: int = Field(8 * 1024 * 1024, gt=0)
     security_headers: bool = True
     # Strict-Transport-Security max-age; 0 leaves the header off (set it behind TLS only).
     hsts_seconds: int = Field(0, ge=0)
@@ -41,8 +44,13 @@ class GatewaySettings(BaseSettings):
     # Access tokens live 15 minutes; a revoked session is denied a little longer than that.
     revoked_session_ttl_seconds: int = Field(15 * 60 + 60, gt=0)
     upstream_timeout_seconds: float = Field(5.0, gt=0)
-    # How long a quote read from the market-data service is served from Redis.
+    # File imports validate and write up to 100,000 rows in one call: they get longer.
+    import_timeout_seconds: float = Field(60.0, gt=0)
+    # How long a quote read from the market-data service is served from Redis (and a history
+    # reply whose window reaches today, which ends with the live bar).
     quote_cache_ttl_ms: int = Field(500, gt=0)
+    # How long a history reply of closed days only is served from Redis (new bars drop it sooner).
+    history_cache_ttl_seconds: int = Field(300, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

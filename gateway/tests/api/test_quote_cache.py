@@ -12,7 +12,7 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
-from eqr_gateway.quote_cache import quote_cache_key
+from eqr_gateway.quote_cache import entry_quote, quote_cache_key
 
 
 @pytest.fixture
@@ -50,7 +50,9 @@ async def test_the_entry_is_the_response_and_expires_with_the_ttl(
     response = await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers)
     store = redis.Redis.from_url(redis_url)
     try:
-        assert await store.get(quote_cache_key(symbol)) == response.content
+        entry = await store.get(quote_cache_key(symbol))
+        assert isinstance(entry, bytes)
+        assert entry_quote(entry) == response.content
         assert 0 < await store.pttl(quote_cache_key(symbol)) <= 500
     finally:
         await store.aclose()
@@ -68,6 +70,48 @@ async def test_after_the_ttl_the_service_is_asked_again(
         await asyncio.sleep(0.1)
         await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers)
         assert fake_market.count("BatchGetQuotes") == calls + 2
+
+
+async def test_a_read_late_in_the_ttl_is_served_at_once_and_refreshes_the_entry_once(
+    make_gateway: Callable[..., Any],
+    viewer: Any,
+    fake_market: Any,
+    new_symbol: Callable[[], str],
+    redis_url: str,
+) -> None:
+    symbol = new_symbol()
+    store = redis.Redis.from_url(redis_url)
+    async with make_gateway(quote_cache_ttl_ms=600) as (_, client):
+        first = await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers)
+        calls = fake_market.count("BatchGetQuotes")
+        await asyncio.sleep(0.35)  # past half the TTL, before its end
+        gate = fake_market.hold("BatchGetQuotes")
+        # The service is held: these answer from the cache, and only the first starts a refresh.
+        late = [await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers) for _ in range(5)]
+        assert all(response.content == first.content for response in late)
+        await asyncio.wait_for(gate.arrived.wait(), 1)
+        assert fake_market.count("BatchGetQuotes") == calls + 1
+        gate.release.set()
+        for _ in range(50):
+            if await store.pttl(quote_cache_key(symbol)) > 400:
+                break
+            await asyncio.sleep(0.01)
+        assert await store.pttl(quote_cache_key(symbol)) > 400  # rewritten by the refresh
+        assert fake_market.count("BatchGetQuotes") == calls + 1
+    await store.aclose()
+
+
+async def test_a_read_early_in_the_ttl_does_not_refresh(
+    make_gateway: Callable[..., Any], viewer: Any, fake_market: Any, new_symbol: Callable[[], str]
+) -> None:
+    symbol = new_symbol()
+    async with make_gateway(quote_cache_ttl_ms=2000) as (_, client):
+        await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers)
+        calls = fake_market.count("BatchGetQuotes")
+        for _ in range(5):
+            await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers)
+        await asyncio.sleep(0.05)
+        assert fake_market.count("BatchGetQuotes") == calls
 
 
 async def test_a_batch_fetches_only_its_misses_in_one_call(

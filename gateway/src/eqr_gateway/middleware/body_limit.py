@@ -1,11 +1,13 @@
 """Request bodies are bounded: refused by Content-Length up front, cut off when streamed past it.
 
-One limit for every route, except the paths given their own (an upload route needs more).
+One limit for every route, except the paths given their own (an upload route needs more),
+by exact path or by a pattern for paths with ids in them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -27,17 +29,31 @@ class BodyTooLargeError(HTTPException):
 
 class BodyLimitMiddleware:
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, max_bytes_by_path: Mapping[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        max_bytes_by_path: Mapping[str, int] | None = None,
+        max_bytes_by_pattern: Sequence[tuple[re.Pattern[str], int]] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_bytes_by_path = dict(max_bytes_by_path or {})
+        self.max_bytes_by_pattern = tuple(max_bytes_by_pattern)
+
+    def _limit(self, path: str) -> int:
+        if path in self.max_bytes_by_path:
+            return self.max_bytes_by_path[path]
+        for pattern, max_bytes in self.max_bytes_by_pattern:
+            if pattern.fullmatch(path):
+                return max_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.max_bytes_by_path.get(scope["path"], self.max_bytes)
+        max_bytes = self._limit(scope["path"])
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:
             if not declared.isdigit():

@@ -51,7 +51,7 @@ async def import_bars(
     request = pb.ImportBarsRequest(
         symbol=symbol, format=file_format, content=await file.read(), dry_run=dry_run
     )
-    response = await market.upstream.call(
+    response = await market.bulk.call(
         market.stub.ImportBars,
         request,
         fields=(("content", "body.file"), ("", "body.")),

@@ -28,6 +28,7 @@ from eqr_gateway.convert_market import (
     stock_detail_json,
 )
 from eqr_gateway.grpc_calls import FieldMap
+from eqr_gateway.history_cache import history_cache_key, reaches_today
 from eqr_gateway.history_window import history_window
 from eqr_gateway.openapi import problem_responses
 from eqr_gateway.problems import FieldError, ProblemError, invalid_field, validation_problem
@@ -204,7 +205,8 @@ async def get_history(
     ] = None,
     adjusted: Annotated[bool, Query(description="Adjust for splits and dividends.")] = False,
 ) -> Response:
-    window = history_window(interval, start, end, span, datetime.now(UTC))
+    now = datetime.now(UTC)
+    window = history_window(interval, start, end, span, now)
     request = pb.GetHistoryRequest(symbol=symbol, interval=INTERVAL_TO_PB[interval], adjusted=adjusted)
     if window.start is not None:
         request.start.CopyFrom(timestamp_pb(window.start))
@@ -218,8 +220,14 @@ async def get_history(
         ("end", "query.to"),
         ("", "query."),
     )
-    response = await market.upstream.call(market.stub.GetHistory, request, fields=fields)
-    return Response(history_json(response, interval), media_type=_JSON)
+
+    async def render() -> bytes:
+        response = await market.upstream.call(market.stub.GetHistory, request, fields=fields)
+        return history_json(response, interval)
+
+    key = history_cache_key(interval, adjusted, span, start, end)
+    body = await market.history.reply(symbol, key, live=reaches_today(window, now), render=render)
+    return Response(body, media_type=_JSON)
 
 
 @router.get(

@@ -13,7 +13,9 @@ class Liveness(BaseModel):
 
 class Readiness(BaseModel):
     status: Literal["ready"] = "ready"
-    checks: dict[str, str] = Field(examples=[{"redis": "ok", "auth": "ok", "market-data": "ok"}])
+    checks: dict[str, str] = Field(
+        examples=[{"redis": "ok", "auth": "ok", "market-data": "ok", "portfolio": "ok"}]
+    )
 
 
 class Jwks(BaseModel):

@@ -21,29 +21,32 @@ V = TypeVar("V")
 
 
 class SingleFlight(Generic[K, V]):
-    """Concurrent calls for the same key share one execution of the loader."""
+    """Concurrent calls for the same key share one execution of the loader.
+
+    The loader runs as a task of its own, so a caller that stops waiting (its client went away,
+    its deadline passed) does not cancel the load the others are waiting for.
+    """
 
     def __init__(self) -> None:
-        self._inflight: dict[K, asyncio.Future[V]] = {}
+        self._inflight: dict[K, asyncio.Task[V]] = {}
 
     async def do(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
-        running = self._inflight.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
-        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            result = await load()
-        except BaseException as exc:
-            future.set_exception(exc)
-            # Waiters get the exception; mark it retrieved so an unawaited future does not warn.
-            future.exception()
-            raise
-        else:
-            future.set_result(result)
-            return result
-        finally:
-            del self._inflight[key]
+        task = self._inflight.get(key)
+        if task is None:
+            task = self._inflight[key] = asyncio.create_task(_run(load))
+            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+            task.add_done_callback(_mark_retrieved)
+        return await asyncio.shield(task)
+
+
+async def _run(load: Callable[[], Awaitable[V]]) -> V:
+    return await load()
+
+
+def _mark_retrieved(task: asyncio.Task[V]) -> None:
+    """A failed load whose callers have all gone is not reported as "never retrieved"."""
+    if not task.cancelled():
+        task.exception()
 
 
 class RedisCache:

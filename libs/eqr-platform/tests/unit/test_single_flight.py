@@ -72,3 +72,27 @@ async def test_a_cancelled_waiter_does_not_cancel_the_load(cancelled_first: bool
     second.cancel()
     release.set()
     assert await first == 1
+
+
+async def test_the_first_caller_going_away_does_not_fail_the_others() -> None:
+    flights: SingleFlight[str, int] = SingleFlight()
+    release = asyncio.Event()
+    calls = 0
+
+    async def load() -> int:
+        nonlocal calls
+        calls += 1
+        await release.wait()
+        return 5
+
+    leader = asyncio.create_task(flights.do("k", load))
+    await asyncio.sleep(0)
+    followers = [asyncio.create_task(flights.do("k", load)) for _ in range(3)]
+    await asyncio.sleep(0)
+    leader.cancel()
+    await asyncio.sleep(0)
+    release.set()
+    assert await asyncio.gather(*followers) == [5, 5, 5]
+    assert calls == 1
+    with pytest.raises(asyncio.CancelledError):
+        await leader

@@ -12,7 +12,7 @@ from datetime import timedelta
 import httpx
 
 from eqr.market_data.v1 import market_data_service_pb2, market_data_service_pb2_grpc
-from eqr_market_data.adapters.cache import RedisHistoryCache, RedisQuoteCache
+from eqr_market_data.adapters.cache import RedisHistoryCache, RedisOverviewCache, RedisQuoteCache
 from eqr_market_data.adapters.calendar import NyseCalendar
 from eqr_market_data.adapters.clock import SystemClock
 from eqr_market_data.adapters.db.store import SqlMarketStore
@@ -31,11 +31,10 @@ from eqr_market_data.app.quotes import QuoteService
 from eqr_market_data.app.service import MarketDataApp
 from eqr_market_data.app.sources import SourceChain
 from eqr_market_data.app.universe import Universe
-from eqr_market_data.domain.market import MarketSnapshot
 from eqr_market_data.domain.simulator.market import SimulatedMarket
 from eqr_market_data.settings import MarketDataSettings
 from eqr_platform import bus
-from eqr_platform.cache import connect_redis
+from eqr_platform.cache import SingleFlight, connect_redis
 from eqr_platform.db import OutboxRelay, create_engine
 from eqr_platform.db.migrations import upgrade
 from eqr_platform.grpc.jwks import jwks_from_auth_service
@@ -127,26 +126,35 @@ async def runtime(settings: MarketDataSettings) -> AsyncIterator[Runtime]:
         universe = Universe(await store.instruments())
         quote_cache = RedisQuoteCache(redis, ttl_ms=settings.quote_cache_ttl_ms)
         history_cache = RedisHistoryCache(redis, ttl_seconds=settings.history_cache_ttl_seconds)
-        quotes = QuoteService(universe, sources, quote_cache, max_batch=settings.max_batch_symbols)
-        history = HistoryService(universe, store, sources, quotes, history_cache, calendar, clock)
+        quotes = QuoteService(
+            universe, sources, quote_cache, SingleFlight(), max_batch=settings.max_batch_symbols
+        )
+        history = HistoryService(
+            universe, store, sources, quotes, history_cache, SingleFlight(), calendar, clock
+        )
         importer = BarImporter(universe, store, history_cache, calendar, clock)
         app = MarketDataApp(
-            universe, store, sources, quotes, history, importer, NatsQuoteFeed(nats_client), calendar, clock
+            universe,
+            store,
+            sources,
+            quotes,
+            history,
+            importer,
+            NatsQuoteFeed(nats_client),
+            RedisOverviewCache(redis, ttl_ms=settings.overview_cache_ttl_ms),
+            SingleFlight(),
+            calendar,
+            clock,
         )
         background: list[BackgroundTask] = [OutboxRelay(engine, outbox, js).run]
         if simulator is not None:
-
-            async def market_snapshot() -> MarketSnapshot:
-                snapshot, _ = await app.overview()
-                return snapshot
-
             ticker = Ticker(
                 simulator,
                 quote_cache,
                 JetStreamQuotePublisher(js),
                 store,
                 history_cache,
-                market_snapshot,
+                app.refresh_overview,
                 calendar,
                 clock,
                 interval_seconds=settings.tick_interval_seconds,

@@ -35,7 +35,8 @@ class MarketDataSettings(ServiceSettings):
     """A quote older than this is stale: the next source is tried, or it is served flagged."""
     quote_cache_ttl_ms: int = Field(2000, gt=0)
     history_cache_ttl_seconds: int = Field(300, gt=0)
-    overview_cache_ttl_ms: int = Field(1000, gt=0)
+    overview_cache_ttl_ms: int = Field(2000, gt=0)
+    """The market snapshot in Redis; the ticker replaces it every second while it ticks."""
     quote_store_interval_seconds: float = Field(5.0, gt=0)
     """How often live quotes are written to PostgreSQL (they are in Redis at once)."""
     max_batch_symbols: int = Field(500, ge=1)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from eqr.common.v1 import date_pb2
+from eqr.market_data.v1 import events_pb2
 from eqr.market_data.v1 import market_data_service_pb2 as service_pb
 from eqr.market_data.v1 import resources_pb2 as pb
+from eqr_market_data.app.history import History
+from eqr_market_data.app.ports import PackedBars
 from eqr_market_data.domain.errors import InvalidRequest
+from eqr_market_data.domain.market import MarketSnapshot, Pair
 from eqr_market_data.domain.model import (
     AssetClass,
     Bar,
@@ -39,6 +44,7 @@ INTERVAL_TO_PB = {
     Interval.MO1: pb.INTERVAL_1MO,
 }
 PB_TO_INTERVAL = {value: key for key, value in INTERVAL_TO_PB.items()}
+PB_TO_ASSET_CLASS = {value: key for key, value in ASSET_CLASS_TO_PB.items()}
 FINANCIAL_FIGURES = tuple(
     name
     for name in Financials.__dataclass_fields__
@@ -132,6 +138,54 @@ def bar_to_pb(bar: Bar) -> pb.Bar:
     )
 
 
+def pack_bars(bars: Sequence[Bar]) -> PackedBars:
+    """Bars as the bars (and sources) of a ``GetHistoryResponse``: what the history cache keeps
+    and what a history reply starts from."""
+    source = ",".join(dict.fromkeys(bar.source for bar in bars))
+    message = service_pb.GetHistoryResponse(bars=[bar_to_pb(bar) for bar in bars], source=source)
+    return PackedBars(message.SerializeToString(), bars[-1].start.date() if bars else None, source)
+
+
+def read_packed(data: bytes) -> PackedBars:
+    """What ``pack_bars`` wrote, described without unpacking the bars."""
+    message = service_pb.GetHistoryResponse.FromString(data)
+    last_day = from_timestamp(message.bars[-1].start).date() if message.bars else None
+    return PackedBars(data, last_day, message.source)
+
+
+def unpack_bars(symbol: str, interval: Interval, packed: PackedBars) -> list[Bar]:
+    """The packed bars as objects; each takes the first of the slice's sources."""
+    message = service_pb.GetHistoryResponse.FromString(packed.data)
+    source = packed.source.split(",", 1)[0]
+    return [
+        Bar(
+            symbol=symbol,
+            interval=interval,
+            start=from_timestamp(bar.start),
+            open=bar.open,
+            high=bar.high,
+            low=bar.low,
+            close=bar.close,
+            volume=bar.volume,
+            source=source,
+        )
+        for bar in message.bars
+    ]
+
+
+def history_to_pb(history: History) -> service_pb.GetHistoryResponse:
+    """The packed bars as they are, then the unpacked ones."""
+    message = service_pb.GetHistoryResponse()
+    if history.packed is not None:
+        message.MergeFromString(history.packed.data)
+    message.bars.extend(bar_to_pb(bar) for bar in history.bars)
+    message.symbol = history.symbol
+    message.interval = INTERVAL_TO_PB[history.interval]
+    message.adjusted = history.adjusted
+    message.source = history.source
+    return message
+
+
 def action_to_pb(action: CorporateAction) -> pb.CorporateAction:
     return pb.CorporateAction(
         symbol=action.symbol,
@@ -181,6 +235,61 @@ def breadth_to_pb(breadth: Breadth) -> pb.Breadth:
 
 def mover_to_pb(instrument: Instrument, quote: Quote) -> pb.MarketMover:
     return pb.MarketMover(instrument=instrument_to_pb(instrument, quote.price), quote=quote_to_pb(quote))
+
+
+def instrument_from_pb(message: pb.Instrument) -> Instrument:
+    return Instrument(
+        symbol=message.symbol,
+        name=message.name,
+        exchange=message.exchange,
+        currency=message.currency,
+        asset_class=PB_TO_ASSET_CLASS[message.asset_class],
+        sector=message.sector,
+        industry=message.industry,
+        country=message.country,
+        shares_outstanding=message.shares_outstanding,
+        source=message.source,
+    )
+
+
+def breadth_from_pb(message: pb.Breadth) -> Breadth:
+    return Breadth(
+        advancers=message.advancers,
+        decliners=message.decliners,
+        unchanged=message.unchanged,
+        new_highs=message.new_highs,
+        new_lows=message.new_lows,
+    )
+
+
+def snapshot_to_pb(snapshot: MarketSnapshot) -> events_pb2.MarketUpdated:
+    def movers(pairs: list[Pair]) -> list[pb.MarketMover]:
+        return [mover_to_pb(instrument, quote) for instrument, quote in pairs]
+
+    return events_pb2.MarketUpdated(
+        indices=movers(snapshot.indices),
+        sectors=movers(snapshot.sectors),
+        gainers=movers(snapshot.gainers),
+        losers=movers(snapshot.losers),
+        most_active=movers(snapshot.most_active),
+        breadth=breadth_to_pb(snapshot.breadth),
+        as_of=timestamp(snapshot.as_of),
+    )
+
+
+def snapshot_from_pb(message: events_pb2.MarketUpdated) -> MarketSnapshot:
+    def pairs(movers: Sequence[pb.MarketMover]) -> list[Pair]:
+        return [(instrument_from_pb(m.instrument), quote_from_pb(m.quote)) for m in movers]
+
+    return MarketSnapshot(
+        as_of=from_timestamp(message.as_of),
+        indices=pairs(message.indices),
+        sectors=pairs(message.sectors),
+        gainers=pairs(message.gainers),
+        losers=pairs(message.losers),
+        most_active=pairs(message.most_active),
+        breadth=breadth_from_pb(message.breadth),
+    )
 
 
 def issue_to_pb(issue: QualityIssue) -> service_pb.ImportIssue:

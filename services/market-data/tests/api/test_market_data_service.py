@@ -77,6 +77,29 @@ async def test_ten_years_of_daily_history_end_at_the_live_price(market_stub: Stu
     assert math.isclose(completed[-1].close, quote.previous_close, rel_tol=1e-9)
 
 
+async def test_history_read_again_streamed_or_adjusted_agrees_on_the_stored_days(market_stub: Stub) -> None:
+    start = _ts(datetime.now(UTC) - timedelta(days=3650))
+    request = pb.GetHistoryRequest(symbol="JPM", interval=resources_pb2.INTERVAL_1D, start=start)
+    first = await market_stub.GetHistory(request)
+    again = await market_stub.GetHistory(request)  # from the cache
+    streamed = [
+        bar
+        async for chunk in market_stub.StreamHistory(
+            pb.StreamHistoryRequest(symbol="JPM", interval=resources_pb2.INTERVAL_1D, start=start)
+        )
+        for bar in chunk.bars
+    ]
+    adjusted = await market_stub.GetHistory(
+        pb.GetHistoryRequest(symbol="JPM", interval=resources_pb2.INTERVAL_1D, start=start, adjusted=True)
+    )
+    # The last bar is the live day's, which ticks between the reads.
+    assert list(again.bars)[:-1] == list(first.bars)[:-1]
+    assert streamed[:-1] == list(first.bars)[:-1]
+    assert len(adjusted.bars) == len(first.bars)
+    assert adjusted.bars[-2] == first.bars[-2]  # the newest stored day keeps its raw prices
+    assert adjusted.bars[0].close < first.bars[0].close  # ten years of dividends scale the oldest down
+
+
 async def test_inverted_range_names_the_field(market_stub: Stub) -> None:
     now = datetime.now(UTC)
     with pytest.raises(grpc.aio.AioRpcError) as exc_info:
@@ -131,6 +154,37 @@ async def test_search_peers_fundamentals_and_news(market_stub: Stub) -> None:
     news = await market_stub.ListNews(pb.ListNewsRequest(limit=5))
     assert len(news.news) == 5
     assert all(-1 <= item.sentiment <= 1 for item in news.news)
+
+
+async def test_the_60_40_funds_are_listed_quoted_with_history_and_dividends(market_stub: Stub) -> None:
+    for symbol in ("SPY", "AGG"):
+        instrument = (await market_stub.GetInstrument(pb.GetInstrumentRequest(symbol=symbol))).instrument
+        assert (instrument.asset_class, instrument.exchange) == (resources_pb2.ASSET_CLASS_ETF, "NYSE Arca")
+        found = await market_stub.SearchInstruments(
+            pb.SearchInstrumentsRequest(query=symbol.lower(), limit=3)
+        )
+        assert found.instruments[0].symbol == symbol
+    spy, agg, gspc = (
+        await market_stub.BatchGetQuotes(pb.BatchGetQuotesRequest(symbols=["SPY", "AGG", "^GSPC"]))
+    ).quotes
+    assert spy.previous_close == pytest.approx(gspc.previous_close * 586 / 5_882, abs=0.02)
+    assert 50 < agg.previous_close < 200
+    now = datetime.now(UTC)
+    history = await market_stub.GetHistory(
+        pb.GetHistoryRequest(
+            symbol="AGG",
+            interval=resources_pb2.INTERVAL_1D,
+            start=_ts(now - timedelta(days=365)),
+            end=_ts(now),
+        )
+    )
+    assert len(history.bars) > 240
+    for symbol, per_year in (("SPY", 4), ("AGG", 12)):
+        actions = (
+            await market_stub.ListCorporateActions(pb.ListCorporateActionsRequest(symbol=symbol))
+        ).actions
+        recent = [a for a in actions if a.kind == "dividend" and a.ex_date.year == now.year - 1]
+        assert len(recent) == per_year
 
 
 async def test_quotes_are_published_with_the_last_value_kept(market_stub: Stub, nats_url: str) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from eqr_market_data.adapters.simulator import SimulatorSource
-from eqr_market_data.domain.model import Bar
+from eqr_market_data.domain.model import ActionKind, Bar, CorporateAction, Interval
 from eqr_market_data.domain.simulator.market import SimulatedMarket
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday, 10:00 in New York
@@ -34,6 +34,7 @@ class WeekdayCalendar:
 class MemoryStore:
     def __init__(self) -> None:
         self.bars: list[Bar] = []
+        self.actions: list[CorporateAction] = []
 
     async def upsert_instruments(self, instruments: Sequence[Any]) -> None:
         return None
@@ -44,8 +45,8 @@ class MemoryStore:
     async def daily_bars(self, symbol: str, start: date, end: date) -> list[Bar]:
         return [b for b in self.bars if b.symbol == symbol and start <= b.start.date() <= end]
 
-    async def save_corporate_actions(self, actions: Sequence[Any]) -> None:
-        return None
+    async def save_corporate_actions(self, actions: Sequence[CorporateAction]) -> None:
+        self.actions += actions
 
     async def save_daily_bars(
         self, bars: Sequence[Bar], issues: Sequence[Any] = (), event: Any = None
@@ -80,3 +81,22 @@ async def test_ticks_move_prices_and_a_new_day_closes_the_old_one() -> None:
     assert len(closed) == 1
     assert closed[0].start.date() == date(2026, 3, 4)
     assert {q.symbol: q for q in next_day.quotes}["AAPL"].previous_close == closed[0].close
+
+
+async def test_spy_and_agg_are_stored_quoted_paid_and_ticked_like_the_rest() -> None:
+    store = MemoryStore()
+    source = SimulatorSource(SimulatedMarket(7), store, WeekdayCalendar(), years=1)  # type: ignore[arg-type]
+    await source.backfill(NOW)
+    sessions = WeekdayCalendar().sessions(date(2026, 1, 19), date(2026, 3, 3))
+    for symbol in ("SPY", "AGG"):
+        assert [b.start.date() for b in store.bars if b.symbol == symbol] == sessions
+    paid = {(a.symbol, a.ex_date) for a in store.actions if a.kind == ActionKind.DIVIDEND}
+    assert {("AGG", date(2026, 2, 2)), ("AGG", date(2026, 3, 2))} <= paid
+    before = {q.symbol: q.price for q in await source.quotes(["SPY", "AGG"])}
+    moved = {q.symbol: q.price for q in source.advance(NOW + timedelta(seconds=1)).quotes}
+    assert all(moved[s] != before[s] for s in ("SPY", "AGG"))
+    daily = next(b for b in store.bars if b.symbol == "AGG" and b.start.date() == date(2026, 3, 3))
+    minutes = await source.intraday_bars("AGG", Interval.M1, daily.start, daily.start + timedelta(days=1))
+    assert len(minutes) == 390
+    assert minutes[0].open == daily.open
+    assert sum(b.volume for b in minutes) == daily.volume

@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
 from eqr_platform.grpc.interceptors import ErrorTable, ServiceInterceptor
+from eqr_platform.runtime import settle_heap
 from eqr_platform.settings import ServiceSettings
 from eqr_platform.telemetry import start_metrics_server
 from eqr_platform.tokens import TokenVerifier
@@ -73,6 +74,7 @@ async def serve(
         asyncio.create_task(task(stop), name=getattr(task, "__qualname__", "task")) for task in background
     ]
     await server.start()
+    settle_heap()
     for name in ["", *names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving", extra={"grpc_port": settings.grpc_port, "metrics_port": settings.http_port})

@@ -1,4 +1,4 @@
-"""Redis-backed caches of quotes and history slices (protobuf-encoded)."""
+"""Redis-backed caches of quotes, history slices and the market snapshot (protobuf-encoded)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
-from eqr.market_data.v1 import resources_pb2
-from eqr.market_data.v1.market_data_service_pb2 import GetHistoryResponse
-from eqr_market_data.domain.model import Bar, Quote
+from eqr.market_data.v1 import events_pb2, resources_pb2
+from eqr_market_data.app.ports import PackedBars
+from eqr_market_data.domain.market import MarketSnapshot
+from eqr_market_data.domain.model import Bar, Interval, Quote
 from eqr_market_data.wire import (
-    INTERVAL_TO_PB,
-    PB_TO_INTERVAL,
-    bar_to_pb,
-    from_timestamp,
+    pack_bars,
     quote_from_pb,
     quote_to_pb,
+    read_packed,
+    snapshot_from_pb,
+    snapshot_to_pb,
+    unpack_bars,
 )
 from eqr_platform.cache import RedisCache
 
@@ -37,10 +39,8 @@ class RedisQuoteCache:
 
 
 class RedisHistoryCache:
-    """Stored history slices under a per-symbol generation: new data bumps the generation,
-    so every older slice of that symbol stops being found and simply expires.
-
-    A slice keeps one source name for all its bars (the first bar's)."""
+    """Packed history slices under a per-symbol generation: new data bumps the generation, so
+    every older slice of that symbol stops being found and simply expires."""
 
     def __init__(self, redis: Redis, *, ttl_seconds: int) -> None:
         self._redis = redis
@@ -55,37 +55,34 @@ class RedisHistoryCache:
         generation = await self._redis.get(self._generation_key(symbol))
         return f"{symbol}:{int(generation or 0)}:{key}"
 
-    async def get(self, symbol: str, key: str) -> list[Bar] | None:
+    async def get(self, symbol: str, key: str) -> PackedBars | None:
         [value] = await self._cache.get_many([await self._slice_key(symbol, key)])
-        if value is None:
-            return None
-        message = GetHistoryResponse.FromString(value)
-        interval = PB_TO_INTERVAL[message.interval]
-        return [
-            Bar(
-                symbol=symbol,
-                interval=interval,
-                start=from_timestamp(bar.start),
-                open=bar.open,
-                high=bar.high,
-                low=bar.low,
-                close=bar.close,
-                volume=bar.volume,
-                source=message.source,
-            )
-            for bar in message.bars
-        ]
+        return None if value is None else read_packed(value)
 
-    async def put(self, symbol: str, key: str, bars: Sequence[Bar]) -> None:
-        if not bars:
-            return
-        message = GetHistoryResponse(
-            symbol=symbol,
-            interval=INTERVAL_TO_PB[bars[0].interval],
-            bars=[bar_to_pb(bar) for bar in bars],
-            source=bars[0].source,
-        )
-        await self._cache.set_many({await self._slice_key(symbol, key): message.SerializeToString()})
+    async def put(self, symbol: str, key: str, bars: Sequence[Bar]) -> PackedBars:
+        packed = pack_bars(bars)
+        if bars:
+            await self._cache.set_many({await self._slice_key(symbol, key): packed.data})
+        return packed
+
+    def unpack(self, symbol: str, interval: Interval, packed: PackedBars) -> list[Bar]:
+        return unpack_bars(symbol, interval, packed)
 
     async def invalidate(self, symbol: str) -> None:
         await self._redis.incr(self._generation_key(symbol))
+
+
+class RedisOverviewCache:
+    """The market snapshot, replaced whenever it is recomputed and dropped after ``ttl_ms``."""
+
+    _KEY = "snapshot"
+
+    def __init__(self, redis: Redis, *, ttl_ms: int) -> None:
+        self._cache = RedisCache(redis, "overview", prefix="eqr:market-data:overview", ttl_ms=ttl_ms)
+
+    async def get(self) -> MarketSnapshot | None:
+        [value] = await self._cache.get_many([self._KEY])
+        return None if value is None else snapshot_from_pb(events_pb2.MarketUpdated.FromString(value))
+
+    async def put(self, snapshot: MarketSnapshot) -> None:
+        await self._cache.set_many({self._KEY: snapshot_to_pb(snapshot).SerializeToString()})

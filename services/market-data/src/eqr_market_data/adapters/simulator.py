@@ -223,10 +223,10 @@ class SimulatorSource:
                     symbol=symbol,
                     interval=Interval.D1,
                     start=_day_start(day),
-                    open=running.open,
-                    high=running.high,
-                    low=running.low,
-                    close=running.last,
+                    open=round(running.open, 2),
+                    high=round(running.high, 2),
+                    low=round(running.low, 2),
+                    close=round(running.last, 2),
                     volume=round(running.volume),
                     source=Source.SIMULATED,
                 )
@@ -235,6 +235,7 @@ class SimulatorSource:
         return bars
 
     def _minute_tick(self, symbol: str, minute_start: datetime, price: float, volume: float) -> Bar | None:
+        price = round(price, 2)  # bars in cents, like the quotes
         current = self._minute.get(symbol)
         if current is not None and current.start == minute_start:
             self._minute[symbol] = replace(
@@ -253,19 +254,20 @@ class SimulatorSource:
         return current
 
     def _quote(self, symbol: str, now: datetime) -> Quote:
+        """Quoted in cents, as an exchange quotes; the walk itself keeps its unrounded prices."""
         day = self._days[symbol]
         return Quote(
             symbol=symbol,
-            price=day.last,
-            open=day.open,
-            high=day.high,
-            low=day.low,
-            previous_close=self._previous_close[symbol],
+            price=round(day.last, 2),
+            open=round(day.open, 2),
+            high=round(day.high, 2),
+            low=round(day.low, 2),
+            previous_close=round(self._previous_close[symbol], 2),
             volume=round(day.volume),
             timestamp=now,
             source=Source.SIMULATED,
-            bid=day.last * (1 - SPREAD),
-            ask=day.last * (1 + SPREAD),
+            bid=round(day.last * (1 - SPREAD), 2),
+            ask=round(day.last * (1 + SPREAD), 2),
         )
 
     # MarketDataSource ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ import grpc
 from eqr.market_data.v1 import market_data_service_pb2 as pb
 from eqr.market_data.v1 import market_data_service_pb2_grpc, resources_pb2
 from eqr_market_data import wire
+from eqr_market_data.app.history import History
 from eqr_market_data.app.service import MarketDataApp
 from eqr_market_data.domain.errors import InvalidRequest
 from eqr_market_data.domain.model import Period
@@ -79,34 +80,25 @@ class MarketDataServicer(market_data_service_pb2_grpc.MarketDataServiceServicer)
             yield pb.StreamQuotesResponse(quote=wire.quote_to_pb(quote))
 
     async def GetHistory(self, request: pb.GetHistoryRequest, context: Context) -> pb.GetHistoryResponse:
-        history = await self._app.history(
-            request.symbol,
-            wire.interval_from_pb(request.interval),
-            wire.from_timestamp(request.start) if request.HasField("start") else None,
-            wire.from_timestamp(request.end) if request.HasField("end") else None,
-            adjusted=request.adjusted,
-        )
-        return pb.GetHistoryResponse(
-            symbol=history.symbol,
-            interval=wire.INTERVAL_TO_PB[history.interval],
-            adjusted=history.adjusted,
-            bars=[wire.bar_to_pb(bar) for bar in history.bars],
-            source=history.source,
-        )
+        return wire.history_to_pb(await self._history(request))
 
     async def StreamHistory(
         self, request: pb.StreamHistoryRequest, context: Context
     ) -> AsyncIterator[pb.StreamHistoryResponse]:
-        history = await self._app.history(
+        reply = wire.history_to_pb(await self._history(request))
+        for offset in range(0, len(reply.bars), HISTORY_CHUNK):
+            yield pb.StreamHistoryResponse(
+                bars=reply.bars[offset : offset + HISTORY_CHUNK], source=reply.source
+            )
+
+    async def _history(self, request: pb.GetHistoryRequest | pb.StreamHistoryRequest) -> History:
+        return await self._app.history(
             request.symbol,
             wire.interval_from_pb(request.interval),
             wire.from_timestamp(request.start) if request.HasField("start") else None,
             wire.from_timestamp(request.end) if request.HasField("end") else None,
             adjusted=request.adjusted,
         )
-        for offset in range(0, len(history.bars), HISTORY_CHUNK):
-            chunk = history.bars[offset : offset + HISTORY_CHUNK]
-            yield pb.StreamHistoryResponse(bars=[wire.bar_to_pb(bar) for bar in chunk], source=history.source)
 
     async def ListCorporateActions(
         self, request: pb.ListCorporateActionsRequest, context: Context

@@ -7,10 +7,10 @@ anything on their own except the store's explicit write methods, each one transa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from eqr_market_data.domain.events import BarsImported
 from eqr_market_data.domain.market import MarketSnapshot
@@ -25,6 +25,9 @@ from eqr_market_data.domain.model import (
     Quote,
 )
 from eqr_market_data.domain.quality import QualityIssue, Severity
+
+KeyT = TypeVar("KeyT", bound=Hashable, contravariant=True)
+ValueT = TypeVar("ValueT")
 
 
 class SourceError(Exception):
@@ -165,6 +168,12 @@ class MarketStore(Protocol):
     ) -> list[QualityIssue]: ...
 
 
+class SingleFlight(Protocol[KeyT, ValueT]):
+    """Concurrent loads of the same key share one execution (``eqr_platform.cache.SingleFlight``)."""
+
+    async def do(self, key: KeyT, load: Callable[[], Awaitable[ValueT]]) -> ValueT: ...
+
+
 class QuoteCache(Protocol):
     """Latest quotes shared by every replica (Redis), with a short TTL."""
 
@@ -173,14 +182,38 @@ class QuoteCache(Protocol):
     async def put_many(self, quotes: Sequence[Quote]) -> None: ...
 
 
+@dataclass(frozen=True)
+class PackedBars:
+    """Bars kept in the encoding the cache stores and the API sends, so that a long history is
+    never unpacked into one object per bar. ``data`` is opaque to the use cases."""
+
+    data: bytes
+    last_day: date | None
+    """The newest bar's day, or ``None`` when there are no bars."""
+    source: str
+    """The sources of the bars, comma-separated, in order of first appearance."""
+
+
 class HistoryCache(Protocol):
-    """Slices of stored history, dropped when new bars for the symbol land."""
+    """Slices of stored history, packed, dropped when new bars for the symbol land."""
 
-    async def get(self, symbol: str, key: str) -> list[Bar] | None: ...
+    async def get(self, symbol: str, key: str) -> PackedBars | None: ...
 
-    async def put(self, symbol: str, key: str, bars: Sequence[Bar]) -> None: ...
+    async def put(self, symbol: str, key: str, bars: Sequence[Bar]) -> PackedBars:
+        """Packs ``bars`` and keeps them under ``key`` (an empty slice is not kept)."""
+        ...
+
+    def unpack(self, symbol: str, interval: Interval, packed: PackedBars) -> list[Bar]: ...
 
     async def invalidate(self, symbol: str) -> None: ...
+
+
+class OverviewCache(Protocol):
+    """The latest market snapshot, shared by every replica for a short time."""
+
+    async def get(self) -> MarketSnapshot | None: ...
+
+    async def put(self, snapshot: MarketSnapshot) -> None: ...
 
 
 class QuotePublisher(Protocol):

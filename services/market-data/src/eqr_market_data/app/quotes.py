@@ -1,10 +1,15 @@
-"""Latest quotes: from the shared cache, else from the sources (one call per missing batch)."""
+"""Latest quotes: from the shared cache, else from the sources (one call per missing batch).
+
+Misses are loaded with single flight: callers missing the same symbols at the same time (a
+popular symbol whose entry just expired, every caller of ``all_quotes``) share one call to
+the sources, which may be a rate-limited provider.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eqr_market_data.app.ports import MarketDataSource, QuoteCache
+from eqr_market_data.app.ports import MarketDataSource, QuoteCache, SingleFlight
 from eqr_market_data.app.universe import Universe
 from eqr_market_data.domain.errors import UnknownSymbol
 from eqr_market_data.domain.model import Quote
@@ -13,11 +18,18 @@ from eqr_market_data.domain.symbols import normalise_symbol, normalise_symbols
 
 class QuoteService:
     def __init__(
-        self, universe: Universe, sources: MarketDataSource, cache: QuoteCache, *, max_batch: int
+        self,
+        universe: Universe,
+        sources: MarketDataSource,
+        cache: QuoteCache,
+        flights: SingleFlight[tuple[str, ...], list[Quote]],
+        *,
+        max_batch: int,
     ) -> None:
         self._universe = universe
         self._sources = sources
         self._cache = cache
+        self._flights = flights
         self._max_batch = max_batch
 
     async def quote(self, raw_symbol: str) -> Quote:
@@ -42,9 +54,13 @@ class QuoteService:
         if not symbols:
             return {}
         found = await self._cache.get_many(symbols)
-        missing = [s for s in symbols if s not in found]
+        missing = tuple(sorted({s for s in symbols if s not in found}))
         if missing:
-            fresh = await self._sources.quotes(missing)
-            await self._cache.put_many(fresh)
+            fresh = await self._flights.do(missing, lambda: self._load(missing))
             found.update((quote.symbol, quote) for quote in fresh)
         return found
+
+    async def _load(self, symbols: Sequence[str]) -> list[Quote]:
+        fresh = await self._sources.quotes(symbols)
+        await self._cache.put_many(fresh)
+        return fresh

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from eqr_market_data.app.history import History, HistoryService
@@ -13,7 +13,9 @@ from eqr_market_data.app.ports import (
     Clock,
     MarketDataSource,
     MarketStore,
+    OverviewCache,
     QuoteFeed,
+    SingleFlight,
     TradingCalendar,
 )
 from eqr_market_data.app.quotes import QuoteService
@@ -35,6 +37,8 @@ from eqr_market_data.domain.search import rank_instruments
 from eqr_market_data.domain.symbols import normalise_symbol, normalise_symbols
 
 MAX_LIST = 200
+MOVERS = 10
+"""Gainers, losers and most active in the market snapshot (and by default in ``movers``)."""
 DAY = timedelta(hours=24)
 
 
@@ -62,6 +66,8 @@ class MarketDataApp:
         history_service: HistoryService,
         importer: BarImporter,
         feed: QuoteFeed,
+        overview_cache: OverviewCache,
+        overview_flights: SingleFlight[str, MarketSnapshot],
         calendar: TradingCalendar,
         clock: Clock,
     ) -> None:
@@ -72,6 +78,8 @@ class MarketDataApp:
         self._history = history_service
         self._importer = importer
         self._feed = feed
+        self._overview_cache = overview_cache
+        self._overview_flights = overview_flights
         self._calendar = calendar
         self._clock = clock
         self._year_ranges: tuple[date, dict[str, YearRange]] | None = None
@@ -151,20 +159,38 @@ class MarketDataApp:
         return fetched[:count]
 
     async def overview(self) -> tuple[MarketSnapshot, str]:
-        now = self._clock.now()
-        market = snapshot(
-            self._universe.all(), await self._quotes.all_quotes(), await self._ranges(), as_of=now
-        )
-        return market, "open" if self._calendar.is_open(now) else "closed"
+        """The cached snapshot (the ticker replaces it every second); on a miss one caller
+        computes it and the others wait for that."""
+        market = await self._overview_cache.get()
+        if market is None:
+            market = await self._overview_flights.do("overview", self.refresh_overview)
+        return market, "open" if self._calendar.is_open(self._clock.now()) else "closed"
+
+    async def refresh_overview(self) -> MarketSnapshot:
+        """The snapshot computed from the latest quotes, replacing the cached one."""
+        market = await self._snapshot(MOVERS)
+        await self._overview_cache.put(market)
+        return market
 
     async def movers(self, limit: int) -> MarketSnapshot:
-        now = self._clock.now()
+        count = _limit(limit, MOVERS)
+        if count <= MOVERS:  # the snapshot's lists are ranked, so their heads are the top ``count``
+            market, _ = await self.overview()
+            return replace(
+                market,
+                gainers=market.gainers[:count],
+                losers=market.losers[:count],
+                most_active=market.most_active[:count],
+            )
+        return await self._snapshot(count)
+
+    async def _snapshot(self, movers: int) -> MarketSnapshot:
         return snapshot(
             self._universe.all(),
             await self._quotes.all_quotes(),
             await self._ranges(),
-            as_of=now,
-            movers=_limit(limit, 10),
+            as_of=self._clock.now(),
+            movers=movers,
         )
 
     async def sentiment(self) -> Sentiment:

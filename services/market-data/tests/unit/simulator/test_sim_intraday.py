@@ -12,6 +12,7 @@ import pytest
 
 from eqr_market_data.domain.model import Bar, Interval
 from eqr_market_data.domain.simulator.benchmarks import benchmark_weights
+from eqr_market_data.domain.simulator.bond import BondModel
 from eqr_market_data.domain.simulator.daily import DailyGenerator
 from eqr_market_data.domain.simulator.intraday import TickModel, intraday_bars, tick
 from eqr_market_data.domain.simulator.model import FactorModel
@@ -114,10 +115,12 @@ def test_bad_bar_sizes_and_sessions_are_rejected() -> None:
 @pytest.fixture(scope="module")
 def tick_model() -> TickModel:
     universe = build_universe()
+    model = FactorModel(universe.params, universe.sector_vol)
     return TickModel(
         tuple(e.symbol for e in universe.equities),
-        FactorModel(universe.params, universe.sector_vol),
+        model,
         benchmark_weights(universe),
+        BondModel(universe.bond, model),
     )
 
 

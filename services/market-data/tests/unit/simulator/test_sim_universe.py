@@ -7,7 +7,7 @@ from datetime import date
 
 import numpy as np
 
-from eqr_market_data.domain.model import AssetClass
+from eqr_market_data.domain.market import is_sector_benchmark
 from eqr_market_data.domain.simulator.companies import COMPANIES, DOW_MEMBERS
 from eqr_market_data.domain.simulator.sectors import SECTOR_NAMES
 from eqr_market_data.domain.simulator.streams import day_index
@@ -65,6 +65,6 @@ def test_benchmarks_and_their_members() -> None:
     small = {universe.companies[i].market_cap_2024 for i in benchmarks["^RUT"].members}
     assert max(small) <= np.median([c.market_cap_2024 for c in COMPANIES])
     for benchmark in benchmarks.values():
-        if benchmark.instrument.asset_class == AssetClass.ETF:
+        if is_sector_benchmark(benchmark.instrument):
             assert {universe.companies[i].sector for i in benchmark.members} == {benchmark.instrument.sector}
             assert 30 <= benchmark.level_2024 <= 250

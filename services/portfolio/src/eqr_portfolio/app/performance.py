@@ -3,8 +3,8 @@
 The series is rebuilt from the ledger and market-data's daily closes on every request: the
 end-of-day quantities of every day (one replay pass) times each symbol's close (the last
 earlier close on a day without one; before a symbol's first close, the price it last traded
-at), plus cash. Closes are raw (not split-adjusted), because the ledger's quantities change
-at a split only when the split is recorded.
+at), plus cash, as float64 matrices of days by symbols. Closes are raw (not split-adjusted),
+because the ledger's quantities change at a split only when the split is recorded.
 """
 
 from __future__ import annotations
@@ -17,23 +17,32 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+import numpy as np
+
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
+from eqr_portfolio.app.ports import DailyClose
 from eqr_portfolio.domain import performance, risk
 from eqr_portfolio.domain.access import require_read
-from eqr_portfolio.domain.book import replay_daily
+from eqr_portfolio.domain.book import DayEnd, replay_daily
 from eqr_portfolio.domain.contribution import ContributionReport, contribution_by_holding
 from eqr_portfolio.domain.errors import ValidationFailed
 from eqr_portfolio.domain.performance import (
     BenchmarkComparison,
     CalendarReturn,
+    FloatArray,
     Period,
     PeriodReturn,
     ReturnSeries,
     ValuePoint,
 )
-from eqr_portfolio.domain.transactions import Portfolio, Transaction, TransactionKind
+from eqr_portfolio.domain.transactions import Portfolio, Transaction, TransactionKind, ledger_order
 from eqr_portfolio.domain.xirr import money_weighted_return
+
+SERIES_DECIMALS = 6
+"""The value series is summed in float64 (it is analytics: returns and a chart) and rounded to
+this many decimals, so a value with up to six decimals comes out as the double nearest its
+exact decimal, as converting the exact sum would give, never as 572482.4200000001."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,71 @@ def _holding_flows(ledger: Sequence[Transaction], days: Sequence[date]) -> dict[
     return flows
 
 
+def _price_matrix(
+    days: Sequence[date],
+    symbols: Sequence[str],
+    closes: Mapping[str, Sequence[DailyClose]],
+    trades: Mapping[str, Sequence[tuple[date, Decimal]]],
+) -> FloatArray:
+    """Each symbol's price on each of ``days`` (a column per symbol): its close, else its last
+    earlier close; before its first close, the price of its last trade so far (a trade on a day
+    off counts from the next day, as in ``replay_daily``); NaN before its first trade. ``closes``
+    fall on ``days``; ``trades`` are (trade day, price) in ledger order."""
+    ordinals = np.array([day.toordinal() for day in days])
+    positions = np.arange(len(days))
+    prices = np.full((len(days), len(symbols)), np.nan)
+    for j, symbol in enumerate(symbols):
+        closing = np.full(len(days), np.nan)
+        found = closes[symbol]
+        closing[np.searchsorted(ordinals, [c.day.toordinal() for c in found])] = [
+            float(c.close) for c in found
+        ]
+        traded = np.full(len(days), np.nan)
+        for day, price in trades.get(symbol, ()):
+            traded[np.searchsorted(ordinals, day.toordinal()) :] = float(price)
+        known = ~np.isnan(closing)
+        first_close = int(np.argmax(known)) if known.any() else len(days)
+        last_close = np.maximum.accumulate(np.where(known, positions, 0))
+        prices[:, j] = np.where(positions < first_close, traded, closing[last_close])
+    return prices
+
+
+def _quantity_matrix(ends: Sequence[DayEnd], column: Mapping[str, int]) -> FloatArray:
+    """Each day's end-of-day quantities, a column per symbol (rebuilt only when they change)."""
+    quantities = np.zeros((len(ends), len(column)))
+    row = np.zeros(len(column))
+    previous: Mapping[str, Decimal] | None = None
+    for i, end in enumerate(ends):
+        if end.quantities != previous:
+            row = np.zeros(len(column))
+            for symbol, quantity in end.quantities.items():
+                row[column[symbol]] = float(quantity)
+            previous = end.quantities
+        quantities[i] = row
+    return quantities
+
+
+def _flow_matrix(
+    ledger: Sequence[Transaction], days: Sequence[date], column: Mapping[str, int]
+) -> FloatArray:
+    flows = np.zeros((len(days), len(column)))
+    row_of = {day: i for i, day in enumerate(days)}
+    for day, by_symbol in _holding_flows(ledger, days).items():
+        for symbol, amount in by_symbol.items():
+            flows[row_of[day], column[symbol]] = float(amount)
+    return flows
+
+
+def _holding_rows(days: Sequence[date], values: FloatArray, flows: FloatArray) -> list[ValuePoint]:
+    """A holding's rows: the days it is held or money moves in or out of it; a missing day is one
+    with no value and no flow (``contribution_by_holding``'s rule)."""
+    kept = np.flatnonzero((values != 0) | (flows != 0))
+    return [
+        ValuePoint(days[i], value, flow)
+        for i, value, flow in zip(kept.tolist(), values[kept].tolist(), flows[kept].tolist(), strict=True)
+    ]
+
+
 async def _history(deps: Dependencies, caller: Caller, portfolio_id: UUID) -> History:
     async with deps.unit_of_work() as uow:
         portfolio, _ = await load_portfolio(uow, caller, portfolio_id, require_read)
@@ -102,42 +176,44 @@ async def _history(deps: Dependencies, caller: Caller, portfolio_id: UUID) -> Hi
         raise ValidationFailed.single("portfolio_id", "the portfolio has no transactions yet")
     inception, today = min(t.trade_date for t in ledger), deps.clock.now().date()
     symbols = sorted({t.symbol for t in ledger if t.symbol})
-    closes_list = await asyncio.gather(
-        *(deps.market_data.daily_closes(s, inception, today, adjusted=False) for s in symbols)
+    fetched = await asyncio.gather(
+        _benchmark_closes(deps, portfolio, inception, today),
+        *(deps.market_data.daily_closes(s, inception, today, adjusted=False) for s in symbols),
     )
-    closes = {s: {c.day: c.close for c in found} for s, found in zip(symbols, closes_list, strict=True)}
-    days = sorted({d for by_day in closes.values() for d in by_day if inception <= d <= today} | {inception})
-    trade_prices: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
-    for t in ledger:
+    closes = {
+        s: [c for c in found if inception <= c.day <= today]
+        for s, found in zip(symbols, fetched[1:], strict=True)
+    }
+    days = sorted({c.day for found in closes.values() for c in found} | {inception})
+    trades: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    for t in ledger_order(ledger):
         if t.symbol and t.kind in (TransactionKind.BUY, TransactionKind.SELL):
-            trade_prices[t.symbol].append((t.trade_date, t.price))
-    last: dict[str, Decimal] = {}
-    points: list[ValuePoint] = []
-    holdings: dict[str, list[ValuePoint]] = {s: [] for s in symbols}
-    flows = _holding_flows(ledger, days)
-    for end in replay_daily(ledger, portfolio.policy, days):
-        for symbol in symbols:
-            if end.day in closes[symbol]:
-                last[symbol] = closes[symbol][end.day]
-            elif symbol not in last or not closes[symbol]:
-                traded = [p for d, p in trade_prices[symbol] if d <= end.day]
-                if traded:
-                    last[symbol] = traded[-1]
-        values = {s: q * last.get(s, Decimal(0)) for s, q in end.quantities.items()}
-        points.append(ValuePoint(end.day, end.cash + sum(values.values(), Decimal(0)), end.external_flow))
-        for symbol in symbols:
-            holdings[symbol].append(
-                ValuePoint(end.day, values.get(symbol, Decimal(0)), flows[end.day][symbol])
-            )
+            trades[t.symbol].append((t.trade_date, t.price))
+    column = {s: j for j, s in enumerate(symbols)}
+    ends = replay_daily(ledger, portfolio.policy, days)
+    held = np.nan_to_num(_quantity_matrix(ends, column) * _price_matrix(days, symbols, closes, trades))
+    cash = np.array([float(end.cash) for end in ends])
+    totals = np.round(cash + held.sum(axis=1), SERIES_DECIMALS)
+    points = [
+        ValuePoint(end.day, total, float(end.external_flow))
+        for end, total in zip(ends, totals.tolist(), strict=True)
+    ]
+    moved = _flow_matrix(ledger, days, column)
+    holdings = {s: _holding_rows(days, held[:, j], moved[:, j]) for s, j in column.items()}
     series = performance.time_weighted_returns(points)
-    benchmark = None
-    if portfolio.benchmark:
-        bench = await deps.market_data.daily_closes(
-            portfolio.benchmark, inception - timedelta(days=10), today, adjusted=True
-        )
-        if bench:
-            benchmark = performance.benchmark_returns({c.day: c.close for c in bench}, series)
+    bench = fetched[0]
+    benchmark = performance.benchmark_returns({c.day: c.close for c in bench}, series) if bench else None
     return History(portfolio, points, holdings, series, benchmark)
+
+
+async def _benchmark_closes(
+    deps: Dependencies, portfolio: Portfolio, inception: date, today: date
+) -> list[DailyClose]:
+    if not portfolio.benchmark:
+        return []
+    return await deps.market_data.daily_closes(
+        portfolio.benchmark, inception - timedelta(days=10), today, adjusted=True
+    )
 
 
 def _by_start(

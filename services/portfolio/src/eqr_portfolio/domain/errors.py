@@ -6,57 +6,13 @@ happened, so they go without an ``Error`` suffix.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
 from uuid import UUID
 
-T = TypeVar("T")
-
-
-class DomainError(Exception):
-    """Base of every expected failure; the message is safe to show to the caller."""
-
-
-@dataclass(frozen=True)
-class FieldViolation:
-    field: str
-    message: str
-
-
-class ValidationFailed(DomainError):
-    """Bad input; carries every violation found, each naming its field."""
-
-    def __init__(self, *violations: FieldViolation) -> None:
-        if not violations:
-            raise ValueError("ValidationFailed needs at least one violation")
-        self.violations = violations
-        super().__init__("; ".join(f"{v.field}: {v.message}" for v in violations))
-
-    @classmethod
-    def single(cls, field: str, message: str) -> ValidationFailed:
-        return cls(FieldViolation(field, message))
-
-
-class ViolationCollector:
-    """Runs several checks and reports all their violations at once."""
-
-    def __init__(self) -> None:
-        self.violations: list[FieldViolation] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.violations.append(FieldViolation(field, message))
-
-    def apply(self, check: Callable[[], T], fallback: T) -> T:
-        try:
-            return check()
-        except ValidationFailed as exc:
-            self.violations.extend(exc.violations)
-            return fallback
-
-    def raise_if_any(self) -> None:
-        if self.violations:
-            raise ValidationFailed(*self.violations)
+# The shared vocabulary of bad input, re-exported: the one module of the platform a domain uses.
+from eqr_platform.validation import DomainError as DomainError
+from eqr_platform.validation import FieldViolation as FieldViolation
+from eqr_platform.validation import ValidationFailed as ValidationFailed
+from eqr_platform.validation import ViolationCollector as ViolationCollector
 
 
 class LedgerRejected(DomainError):

@@ -1,4 +1,4 @@
-"""Index and sector-ETF levels from their members' split-adjusted prices.
+"""Index and equity-ETF levels (sector ETFs and SPY) from their members' split-adjusted prices.
 
 A benchmark's level is ``sum(weight_i * adjusted_price_i)`` over its members, so its daily
 return is the weighted (by cap, price or equal-at-2024 value) return of the members, and the

@@ -5,20 +5,26 @@ ratio going ex today, is the base; the close is the base moved by the day's retu
 open is the base moved by a share of that return plus overnight noise (a small gap); high
 and low reach beyond open and close by exponential excursions scaled by the day's
 volatility; volume grows with the size of the move relative to that volatility. Prices are
-in cents. Indices and sector ETFs follow from their members (see ``benchmarks``).
+in cents. Indices and ETFs other than the bond fund follow from their members (see
+``benchmarks``); the bond fund's bar is shaped the same way from its own return (see
+``bond``). Funds pay their distributions on their schedules; a benchmark fund's level does
+not drop by its payout, since its members' prices already dropped by their dividends.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from eqr_market_data.domain.model import Bar, CorporateAction, Interval, Source
+from eqr_market_data.domain.model import ActionKind, Bar, CorporateAction, Interval, Source
 from eqr_market_data.domain.simulator.actions import day_actions
 from eqr_market_data.domain.simulator.benchmarks import BenchmarkWeights, benchmark_bar, benchmark_weights
+from eqr_market_data.domain.simulator.bond import BondModel
+from eqr_market_data.domain.simulator.funds import Distribution
 from eqr_market_data.domain.simulator.model import FactorModel, MarketState, day_returns
 from eqr_market_data.domain.simulator.streams import EPOCH, Stream, day_index, generator
 from eqr_market_data.domain.simulator.universe import FloatArray, SimulatedUniverse
@@ -37,7 +43,8 @@ MIN_PRICE = 0.01
 @dataclass(frozen=True)
 class DailyRun:
     bars: list[Bar]
-    """Day by day; within a day equities in universe order, then indices and ETFs."""
+    """Day by day; within a day equities in universe order, then indices and ETFs, then the
+    bond fund (the order of ``SimulatedUniverse.instruments``)."""
     actions: list[CorporateAction]
     state: MarketState
 
@@ -46,16 +53,27 @@ class DailyGenerator:
     def __init__(self, universe: SimulatedUniverse, model: FactorModel, seed: int) -> None:
         self._universe = universe
         self._model = model
+        self._bond = BondModel(universe.bond, model)
         self._weights: tuple[BenchmarkWeights, ...] = benchmark_weights(universe)
         self._seed = seed
         self._symbols = [e.symbol for e in universe.equities]
+        self._others = [*(w.symbol for w in self._weights), universe.bond.instrument.symbol]
+        self._distributions: list[tuple[str, Distribution]] = [
+            *((b.instrument.symbol, b.distribution) for b in universe.benchmarks if b.distribution),
+            (universe.bond.instrument.symbol, universe.bond.distribution),
+        ]
 
     def _starting_state(self, index: int) -> MarketState:
         """A start after day ``index``: every name at its trend price, GARCH at its long-run level."""
         closes = np.maximum(np.round(np.exp(self._universe.params.trend_log_price(index)), 2), MIN_PRICE)
+        bond = max(round(math.exp(self._bond.trend_log_price(index)), 2), MIN_PRICE)
         return MarketState(
             day_index=index,
-            closes={**dict(zip(self._symbols, closes.tolist(), strict=True)), **self._levels(closes)},
+            closes={
+                **dict(zip(self._symbols, closes.tolist(), strict=True)),
+                **self._levels(closes),
+                self._universe.bond.instrument.symbol: bond,
+            },
             split_factors=dict.fromkeys(self._symbols, 1.0),
             market_variance=self._model.garch.long_run_variance,
         )
@@ -70,22 +88,22 @@ class DailyGenerator:
             state = self._starting_state(day_index(days[0]) - 1)
         closes = np.array([state.closes[s] for s in self._symbols])
         split_factors = np.array([state.split_factors[s] for s in self._symbols])
+        others = {s: state.closes[s] for s in self._others}
         previous, variance = state.day_index, state.market_variance
-        levels: dict[str, float] = {}
         bars: list[Bar] = []
         actions: list[CorporateAction] = []
         for day in days:
             index = day_index(day)
             if index <= previous:
                 raise ValueError(f"trading day {day} does not follow the previous generated day")
-            day_run = self._day(day, index, previous, closes, split_factors, variance)
+            day_run = self._day(day, index, previous, closes, split_factors, others, variance)
             bars += day_run.bars
             actions += day_run.actions
             closes, split_factors, variance = day_run.closes, day_run.split_factors, day_run.next_variance
-            levels, previous = day_run.levels, index
+            others, previous = day_run.other_closes, index
         final = MarketState(
             day_index=previous,
-            closes={**dict(zip(self._symbols, closes.tolist(), strict=True)), **levels},
+            closes={**dict(zip(self._symbols, closes.tolist(), strict=True)), **others},
             split_factors=dict(zip(self._symbols, split_factors.tolist(), strict=True)),
             market_variance=variance,
         )
@@ -101,58 +119,145 @@ class DailyGenerator:
         previous: int,
         closes: FloatArray,
         split_factors: FloatArray,
+        other_closes: dict[str, float],
         variance: float,
     ) -> _DayResult:
         p = self._universe.params
-        actions = day_actions(p, closes, EPOCH + timedelta(days=previous), day)
+        previous_day = EPOCH + timedelta(days=previous)
+        actions = day_actions(p, closes, previous_day, day)
+        payouts = {
+            symbol: distribution.dividend(other_closes[symbol], previous_day, day)
+            for symbol, distribution in self._distributions
+        }
         log_deviation = np.log(closes * split_factors) - p.trend_log_price(previous)
         returns = day_returns(self._model, self._seed, index, index - previous, log_deviation, variance)
         sigma = np.sqrt(self._model.conditional_variance(variance))
-        n = len(closes)
-        shapes = generator(self._seed, Stream.BAR_SHAPES, index)
-        gap, up, down, noise = (
-            shapes.standard_normal(n),
-            shapes.standard_exponential(n),
-            shapes.standard_exponential(n),
-            shapes.standard_normal(n),
-        )
         base = (closes - actions.dividend) / actions.split_ratio
         factors = split_factors * actions.split_ratio
-        r = returns.log_returns
-        close = _cents(base * np.exp(r))
-        open_ = _cents(base * np.exp(GAP_SHARE * r + GAP_NOISE * sigma * gap))
-        top, bottom = np.maximum(open_, close), np.minimum(open_, close)
-        high = np.maximum(_cents(top * np.exp(RANGE_SCALE * sigma * up)), top)
-        low = np.minimum(_cents(bottom * np.exp(-RANGE_SCALE * sigma * down)), bottom)
-        surprise = VOLUME_RESPONSE * (np.abs(r) / sigma - 0.8) + VOLUME_NOISE * noise - VOLUME_NOISE**2 / 2
-        volume = np.maximum(np.rint(p.base_volume * factors * np.exp(surprise)), 1.0)
+        shapes = _Shapes.draw(generator(self._seed, Stream.BAR_SHAPES, index), len(closes))
+        equities = _shaped(base, returns.log_returns, sigma, shapes, p.base_volume * factors)
 
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        bars = [
-            Bar(symbol, Interval.D1, start, o, h, lo, c, int(v), Source.SIMULATED)
-            for symbol, o, h, lo, c, v in zip(
-                self._symbols,
-                open_.tolist(),
-                high.tolist(),
-                low.tolist(),
-                close.tolist(),
-                volume.tolist(),
-                strict=True,
-            )
-        ]
-        up_excursion, down_excursion = high / top - 1.0, 1.0 - low / bottom
-        levels = {}
+        bars = equities.bars(self._symbols, start)
+        up_excursion = equities.high / np.maximum(equities.open, equities.close) - 1.0
+        down_excursion = 1.0 - equities.low / np.minimum(equities.open, equities.close)
+        others = {}
         for w in self._weights:
             b = benchmark_bar(
-                w, open_ * factors, close * factors, up_excursion, down_excursion, volume, volume * close
+                w,
+                equities.open * factors,
+                equities.close * factors,
+                up_excursion,
+                down_excursion,
+                equities.volume,
+                equities.volume * equities.close,
             )
             bars.append(
                 Bar(w.symbol, Interval.D1, start, b.open, b.high, b.low, b.close, b.volume, Source.SIMULATED)
             )
-            levels[w.symbol] = b.close
-        return _DayResult(
-            bars, actions.records(self._symbols, day), close, factors, levels, returns.next_variance
+            others[w.symbol] = b.close
+
+        bond_symbol = self._universe.bond.instrument.symbol
+        bond = self._bond_day(
+            index, previous, other_closes[bond_symbol], payouts[bond_symbol], returns.market_return, variance
         )
+        bars += bond.bars([bond_symbol], start)
+        others[bond_symbol] = float(bond.close[0])
+        fund_dividends = [
+            CorporateAction(symbol=symbol, ex_date=day, kind=ActionKind.DIVIDEND, dividend=cash)
+            for symbol, cash in payouts.items()
+            if cash > 0
+        ]
+        return _DayResult(
+            bars,
+            actions.records(self._symbols, day) + fund_dividends,
+            equities.close,
+            factors,
+            others,
+            returns.next_variance,
+        )
+
+    def _bond_day(
+        self,
+        index: int,
+        previous: int,
+        previous_close: float,
+        dividend: float,
+        market_return: float,
+        variance: float,
+    ) -> _Shaped:
+        rng = generator(self._seed, Stream.BOND, index)
+        log_deviation = math.log(previous_close) - self._bond.trend_log_price(previous)
+        log_return = self._bond.log_return(rng, index - previous, log_deviation, market_return)
+        return _shaped(
+            np.array([previous_close - dividend]),
+            np.array([log_return]),
+            np.array([math.sqrt(self._bond.variance(variance))]),
+            _Shapes.draw(rng, 1),
+            np.array([self._universe.bond.typical_volume]),
+        )
+
+
+@dataclass(frozen=True)
+class _Shapes:
+    """Unit draws for the bars around the closes: the overnight gap, the high's and the
+    low's excursions, and the volume noise."""
+
+    gap: FloatArray
+    up: FloatArray
+    down: FloatArray
+    noise: FloatArray
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n: int) -> _Shapes:
+        return cls(
+            rng.standard_normal(n),
+            rng.standard_exponential(n),
+            rng.standard_exponential(n),
+            rng.standard_normal(n),
+        )
+
+
+@dataclass(frozen=True)
+class _Shaped:
+    open: FloatArray
+    high: FloatArray
+    low: FloatArray
+    close: FloatArray
+    volume: FloatArray
+
+    def bars(self, symbols: Sequence[str], start: datetime) -> list[Bar]:
+        return [
+            Bar(symbol, Interval.D1, start, o, h, lo, c, int(v), Source.SIMULATED)
+            for symbol, o, h, lo, c, v in zip(
+                symbols,
+                self.open.tolist(),
+                self.high.tolist(),
+                self.low.tolist(),
+                self.close.tolist(),
+                self.volume.tolist(),
+                strict=True,
+            )
+        ]
+
+
+def _shaped(
+    base: FloatArray, log_return: FloatArray, sigma: FloatArray, shapes: _Shapes, typical_volume: FloatArray
+) -> _Shaped:
+    """Bars of names whose prices start the day at ``base`` and move by ``log_return`` on a
+    day of volatility ``sigma``."""
+    close = _cents(base * np.exp(log_return))
+    open_ = _cents(base * np.exp(GAP_SHARE * log_return + GAP_NOISE * sigma * shapes.gap))
+    top, bottom = np.maximum(open_, close), np.minimum(open_, close)
+    high = np.maximum(_cents(top * np.exp(RANGE_SCALE * sigma * shapes.up)), top)
+    low = np.minimum(_cents(bottom * np.exp(-RANGE_SCALE * sigma * shapes.down)), bottom)
+    surprise = (
+        VOLUME_RESPONSE * (np.abs(log_return) / sigma - 0.8)
+        + VOLUME_NOISE * shapes.noise
+        - VOLUME_NOISE**2 / 2
+    )
+    volume = np.maximum(np.rint(typical_volume * np.exp(surprise)), 1.0)
+    return _Shaped(open_, high, low, close, volume)
 
 
 @dataclass(frozen=True)
@@ -160,9 +265,10 @@ class _DayResult:
     bars: list[Bar]
     actions: list[CorporateAction]
     closes: FloatArray
+    """The equities' closes."""
     split_factors: FloatArray
-    levels: dict[str, float]
-    """The benchmarks' closes."""
+    other_closes: dict[str, float]
+    """The closes of the benchmarks and the bond fund."""
     next_variance: float
 
 

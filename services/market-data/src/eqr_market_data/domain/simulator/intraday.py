@@ -20,6 +20,7 @@ import numpy as np
 
 from eqr_market_data.domain.model import Bar, Interval
 from eqr_market_data.domain.simulator.benchmarks import BenchmarkWeights
+from eqr_market_data.domain.simulator.bond import BondModel
 from eqr_market_data.domain.simulator.model import FactorModel, unit_student_t
 from eqr_market_data.domain.simulator.streams import Stream, day_index, generator
 from eqr_market_data.domain.simulator.universe import FloatArray, IntArray
@@ -155,12 +156,14 @@ def _u_shaped_volume(total: int, minutes: int, rng: np.random.Generator) -> IntA
 
 @dataclass(frozen=True)
 class TickModel:
-    """What a live step needs: the equities' factor loadings and the benchmarks' members."""
+    """What a live step needs: the equities' factor loadings, the benchmarks' members and the
+    bond fund's model."""
 
     symbols: tuple[str, ...]
     """The equities, aligned with ``model.params``."""
     model: FactorModel
     benchmarks: tuple[BenchmarkWeights, ...]
+    bond: BondModel
 
 
 def tick(
@@ -170,8 +173,9 @@ def tick(
 
     Equities move by the factor model with its long-run variances scaled by
     ``dt / 23,400 s`` (the day's variance accrues over a regular session), as martingales.
-    Indices and ETFs move by their members' moves at end-2024 weights. Deterministic given
-    (seed, counter); symbols the simulator does not know keep their price.
+    Indices and ETFs move by their members' moves at end-2024 weights; the bond fund by its
+    own model, with the same market factor move. Deterministic given (seed, counter);
+    symbols the simulator does not know keep their price.
     """
     if dt_seconds <= 0:
         raise ValueError("dt_seconds must be positive")
@@ -193,4 +197,7 @@ def tick(
         if benchmark.symbol in moved:
             change = float(benchmark.anchor_shares @ (growth[benchmark.members] - 1.0))
             moved[benchmark.symbol] = moved[benchmark.symbol] * (1.0 + change)
+    bond = params.bond.fund.instrument.symbol
+    if bond in moved:
+        moved[bond] = moved[bond] * params.bond.tick_growth(seed, counter, market, scale)
     return moved

@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from eqr_market_data.domain.errors import UnknownSymbol
+from eqr_market_data.domain.market import is_sector_benchmark
 from eqr_market_data.domain.model import AssetClass, Bar, CorporateAction, Financials, Instrument, NewsItem
 from eqr_market_data.domain.simulator import intraday
 from eqr_market_data.domain.simulator.benchmarks import benchmark_weights
+from eqr_market_data.domain.simulator.bond import BondModel
 from eqr_market_data.domain.simulator.daily import DailyGenerator
 from eqr_market_data.domain.simulator.fundamentals import financials
 from eqr_market_data.domain.simulator.model import FactorModel, MarketState
@@ -32,7 +34,10 @@ class SimulatedMarket:
         model = FactorModel(self._universe.params, self._universe.sector_vol)
         self._daily = DailyGenerator(self._universe, model, seed)
         self._ticks = intraday.TickModel(
-            tuple(e.symbol for e in self._universe.equities), model, benchmark_weights(self._universe)
+            tuple(e.symbol for e in self._universe.equities),
+            model,
+            benchmark_weights(self._universe),
+            BondModel(self._universe.bond, model),
         )
         self._position = {e.symbol: i for i, e in enumerate(self._universe.equities)}
         self._by_symbol = {i.symbol: i for i in self._universe.instruments}
@@ -40,7 +45,8 @@ class SimulatedMarket:
     @property
     def instruments(self) -> list[Instrument]:
         """150 US equities (11 GICS sectors), then ^GSPC, ^DJI, ^IXIC, ^RUT, then the 11 SPDR
-        sector ETFs (``sector`` set to the sector they track). Every one has ``source="simulated"``."""
+        sector ETFs (``sector`` set to the sector they track), then SPY and AGG (ETFs without a
+        sector). Every one has ``source="simulated"``."""
         return self._universe.instruments
 
     def generate(
@@ -55,14 +61,16 @@ class SimulatedMarket:
         (passing each run's state to the next) gives identical results. Bars are raw (not
         adjusted), interval 1d, ``start`` 00:00 UTC of the day, source "simulated", ordered by
         day then as ``instruments``; a dividend or split applies to the raw prices from its
-        ex-date on. An empty ``trading_days`` returns the given state (which is then required).
+        ex-date on (SPY's level excepted: see ``daily``). An empty ``trading_days`` returns the
+        given state (which is then required).
         """
         run = self._daily.run(trading_days, state)
         return run.bars, run.actions, run.state
 
     def tick(self, prices: Mapping[str, float], dt_seconds: float, counter: int) -> dict[str, float]:
         """Live prices ``dt_seconds`` of trading after ``prices``: one correlated log-normal step
-        (volatility scaled by sqrt(dt / 23,400 s)), indices and ETFs moving with their members.
+        (volatility scaled by sqrt(dt / 23,400 s)), indices and ETFs moving with their members,
+        the bond fund by its own model.
 
         Deterministic given the counter (use a new one per step, e.g. a running count);
         unknown symbols keep their price. Prices are not rounded: cents would freeze slow moves.
@@ -94,9 +102,7 @@ class SimulatedMarket:
         """The day's news, newest first: every equity's (a move of 4% or more in ``returns``,
         the day's simple returns by symbol, always makes news with sentiment of its sign) and
         the market-wide stream (wrap-up from ^GSPC's return, leading sector, a macro story)."""
-        sectors = [
-            b.instrument for b in self._universe.benchmarks if b.instrument.asset_class == AssetClass.ETF
-        ]
+        sectors = [b.instrument for b in self._universe.benchmarks if is_sector_benchmark(b.instrument)]
         items = market_news(self._seed, day, returns, sectors)
         for equity in self._universe.equities:
             items += symbol_news(self._seed, day, equity, returns.get(equity.symbol))

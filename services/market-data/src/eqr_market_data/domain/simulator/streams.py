@@ -28,6 +28,11 @@ class Stream(IntEnum):
     TICK = 4
     NEWS = 5
     FUNDAMENTALS = 6
+    BOND = 7
+    """The bond fund's daily shock and bar shape: its own stream, so adding it left every
+    other name's draws as they were."""
+    BOND_TICK = 8
+    """The bond fund's live steps."""
 
 
 def day_index(day: date) -> int:

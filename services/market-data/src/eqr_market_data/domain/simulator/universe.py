@@ -1,5 +1,5 @@
-"""The simulated universe: the companies, indices and sector ETFs as instruments, and the
-per-name parameters the simulation draws from.
+"""The simulated universe: the companies, indices, sector ETFs, SPY and the bond fund AGG as
+instruments, and the per-name parameters the simulation draws from.
 
 Each equity follows a price trend through its end-of-2024 price (so today's market caps
 are of the real magnitude); the trend's value at the epoch is the name's starting price.
@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from eqr_market_data.domain.model import AssetClass, Instrument
 from eqr_market_data.domain.simulator.companies import COMPANIES, DOW_MEMBERS, NASDAQ, Company
+from eqr_market_data.domain.simulator.funds import AGG, ETF_EXCHANGE, SPY, BondFund, Distribution
 from eqr_market_data.domain.simulator.sectors import SECTORS, sector_position
 from eqr_market_data.domain.simulator.streams import day_index, name_hash
 
@@ -32,7 +33,6 @@ SPLIT_PRICE = 1000.0
 """A name splits when its price passes this, or 2.5 times its 2024 price if that is higher
 (so the real high-priced names such as BKNG keep their units)."""
 INDEX_EXCHANGE = "INDEX"
-ETF_EXCHANGE = "NYSE Arca"
 
 
 class Weighting(StrEnum):
@@ -49,6 +49,14 @@ class Benchmark:
     weighting: Weighting
     members: tuple[int, ...]
     """Positions of the member equities in ``SimulatedUniverse.companies``."""
+    distribution: Distribution | None = None
+    """A fund's payouts (SPY's): its members' dividends, which already came out of the level,
+    so paying them out does not move it."""
+
+
+def years_since_anchor(index: int) -> float:
+    """Years from ``ANCHOR_DAY`` to day ``index`` (calendar days since the epoch)."""
+    return (index - day_index(ANCHOR_DAY)) / DAYS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,7 @@ class EquityParams:
 
     def trend_log_price(self, index: int) -> FloatArray:
         """Log of the trend price on day ``index`` (calendar days since the epoch)."""
-        years = (index - day_index(ANCHOR_DAY)) / DAYS_PER_YEAR
-        result: FloatArray = np.log(self.anchor_price) + self.trend_growth * years
+        result: FloatArray = np.log(self.anchor_price) + self.trend_growth * years_since_anchor(index)
         return result
 
     @property
@@ -90,11 +97,12 @@ class SimulatedUniverse:
     equities: tuple[Instrument, ...]
     benchmarks: tuple[Benchmark, ...]
     params: EquityParams
+    bond: BondFund
 
     @property
     def instruments(self) -> list[Instrument]:
-        """Equities, then indices, then sector ETFs."""
-        return [*self.equities, *(b.instrument for b in self.benchmarks)]
+        """Equities, then indices, then sector ETFs, then SPY, then the bond fund."""
+        return [*self.equities, *(b.instrument for b in self.benchmarks), self.bond.instrument]
 
     @property
     def sector_vol(self) -> FloatArray:
@@ -111,6 +119,7 @@ def build_universe(companies: Sequence[Company] = COMPANIES) -> SimulatedUnivers
         equities=tuple(_equity_instrument(c) for c in companies),
         benchmarks=_benchmarks(companies),
         params=_equity_params(companies),
+        bond=AGG,
     )
 
 
@@ -198,4 +207,5 @@ def _benchmarks(companies: tuple[Company, ...]) -> tuple[Benchmark, ...]:
         )
         for sector in SECTORS
     ]
-    return tuple(b for b in (*indices, *etfs) if b.members)
+    spy = Benchmark(SPY.instrument, SPY.price_2024, Weighting.CAP, everyone, SPY.distribution)
+    return tuple(b for b in (*indices, *etfs, spy) if b.members)
