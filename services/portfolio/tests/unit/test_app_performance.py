@@ -116,6 +116,13 @@ def rows(points: list[ValuePoint]) -> list[tuple[date, float, float]]:
     return [(p.day, float(p.value), float(p.net_flow)) for p in points]
 
 
+def holding_rows(history: History, symbol: str) -> list[tuple[date, float, float]]:
+    """The holding's (day, value, net flow) on the days it is held or money moves."""
+    values, flows = history.holdings[symbol]
+    days = [p.day for p in history.points]
+    return [(day, v, f) for day, v, f in zip(days, values.tolist(), flows.tolist(), strict=True) if v or f]
+
+
 # Monday to Friday. AAA has no close on Wednesday (its last close carries over); CCC first closes
 # on Wednesday (before that it is worth what it last traded at: 20, then 22); BBB is unknown to
 # market data (always the last traded price).
@@ -150,21 +157,21 @@ async def test_a_hand_worked_week() -> None:
     ]
     # Each holding's value and the money into it (buys +, sells and dividends -), on the days
     # it is held or money moves: BBB has no row on Monday.
-    assert rows(history.holdings["AAA"]) == [
+    assert holding_rows(history, "AAA") == [
         (WEEK[0], 505.0, 501.0),
         (WEEK[1], 510.0, 0.0),
         (WEEK[2], 510.0, -5.0),
         (WEEK[3], 360.0, -239.0),
         (WEEK[4], 366.0, 0.0),
     ]
-    assert rows(history.holdings["CCC"]) == [
+    assert holding_rows(history, "CCC") == [
         (WEEK[0], 100.0, 100.0),
         (WEEK[1], 220.0, 110.0),
         (WEEK[2], 230.0, 0.0),
         (WEEK[3], 240.0, 0.0),
         (WEEK[4], 250.0, 0.0),
     ]
-    assert rows(history.holdings["BBB"]) == [
+    assert holding_rows(history, "BBB") == [
         (WEEK[1], 200.0, 200.0),
         (WEEK[2], 200.0, 0.0),
         (WEEK[3], 330.0, 110.0),
@@ -180,7 +187,7 @@ async def test_a_closed_position_has_rows_up_to_its_last_flow() -> None:
         entry(3, K.SELL, WEEK[1], "AAA", quantity="10", price="51"),
     ]
     history = await history_of(ledger, CLOSES, today=WEEK[4])
-    assert rows(history.holdings["AAA"]) == [(WEEK[0], 505.0, 500.0), (WEEK[1], 0.0, -510.0)]
+    assert holding_rows(history, "AAA") == [(WEEK[0], 505.0, 500.0), (WEEK[1], 0.0, -510.0)]
     assert [float(p.value) for p in history.points] == [1005.0, 1010.0, 1010.0, 1010.0]
 
 
@@ -194,7 +201,7 @@ async def test_a_trade_on_a_day_off_counts_from_the_next_day_and_the_benchmark_i
     ]
     history = await history_of(ledger, closes, today=monday, benchmark="^GSPC")
     assert rows(history.points) == [(WEEK[4], 1000.0, 1000.0), (monday, 1020.0, 0.0)]
-    assert rows(history.holdings["AAA"]) == [(monday, 620.0, 600.0)]
+    assert holding_rows(history, "AAA") == [(monday, 620.0, 600.0)]
     assert history.benchmark is not None
     assert history.benchmark.daily_returns == pytest.approx((0.01,))
 

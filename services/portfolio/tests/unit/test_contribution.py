@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eqr_portfolio.domain.contribution import contribution_by_holding
+from eqr_portfolio.domain.contribution import contribution_by_holding, contribution_of_arrays
 from eqr_portfolio.domain.errors import ValidationFailed
 from eqr_portfolio.domain.performance import ValuePoint, time_weighted_returns
 
@@ -58,6 +59,17 @@ def test_holding_days_must_be_portfolio_days() -> None:
     with pytest.raises(ValidationFailed) as reversed_period:
         contribution_by_holding(PORTFOLIO, HOLDINGS, DAY_2, DAY_1)
     assert [v.field for v in reversed_period.value.violations] == ["last_day"]
+
+
+def test_the_array_form_gives_the_same_report() -> None:
+    days, values, flows = (DAY_1, DAY_2), np.array([1030.0, 1126.0]), np.array([1000.0, 0.0])
+    holdings = {"A": (np.array([660.0, 726.0]), np.array([600.0, 0.0]))}
+    holdings["B"] = (np.array([270.0, 0.0]), np.array([300.0, -297.0]))
+    report = contribution_of_arrays(days, values, flows, holdings, DAY_1, DAY_2)
+    assert report == contribution_by_holding(PORTFOLIO, HOLDINGS, DAY_1, DAY_2)
+    with pytest.raises(ValidationFailed) as short:
+        contribution_of_arrays(days, values, flows, {"A": (np.array([1.0]), np.array([0.0]))}, DAY_1, DAY_2)
+    assert [v.field for v in short.value.violations] == ["holdings"]
 
 
 def test_gains_without_capital_count_for_no_one() -> None:

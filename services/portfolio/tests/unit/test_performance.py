@@ -149,6 +149,11 @@ def test_bad_points_are_rejected_naming_each_field() -> None:
     with pytest.raises(ValidationFailed) as empty:
         time_weighted_returns([])
     assert violated_fields(empty) == ["points"]
+    with pytest.raises(ValidationFailed) as signalling:  # float() raises on it: still named
+        time_weighted_returns(
+            [ValuePoint(d("2024-01-02"), 100, 100), ValuePoint(d("2024-01-03"), Decimal("sNaN"))]
+        )
+    assert violated_fields(signalling) == ["points[1].value"]
 
 
 def test_a_return_series_checks_what_it_is_built_from() -> None:

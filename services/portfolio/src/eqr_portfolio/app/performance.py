@@ -25,7 +25,7 @@ from eqr_portfolio.app.ports import DailyClose
 from eqr_portfolio.domain import performance, risk
 from eqr_portfolio.domain.access import require_read
 from eqr_portfolio.domain.book import DayEnd, replay_daily
-from eqr_portfolio.domain.contribution import ContributionReport, contribution_by_holding
+from eqr_portfolio.domain.contribution import ContributionReport, contribution_of_arrays
 from eqr_portfolio.domain.errors import ValidationFailed
 from eqr_portfolio.domain.performance import (
     BenchmarkComparison,
@@ -37,7 +37,7 @@ from eqr_portfolio.domain.performance import (
     ValuePoint,
 )
 from eqr_portfolio.domain.transactions import Portfolio, Transaction, TransactionKind, ledger_order
-from eqr_portfolio.domain.xirr import money_weighted_return
+from eqr_portfolio.domain.xirr import money_weighted_return_of_arrays
 
 SERIES_DECIMALS = 6
 """The value series is summed in float64 (it is analytics: returns and a chart) and rounded to
@@ -57,7 +57,9 @@ class PeriodFigures:
 class History:
     portfolio: Portfolio
     points: list[ValuePoint]
-    holdings: dict[str, list[ValuePoint]]
+    holdings: dict[str, tuple[FloatArray, FloatArray]]
+    """Each holding's daily values and net flows on the days of ``points``; only the holdings
+    ever held or moved money."""
     series: ReturnSeries
     benchmark: ReturnSeries | None
 
@@ -158,16 +160,6 @@ def _flow_matrix(
     return flows
 
 
-def _holding_rows(days: Sequence[date], values: FloatArray, flows: FloatArray) -> list[ValuePoint]:
-    """A holding's rows: the days it is held or money moves in or out of it; a missing day is one
-    with no value and no flow (``contribution_by_holding``'s rule)."""
-    kept = np.flatnonzero((values != 0) | (flows != 0))
-    return [
-        ValuePoint(days[i], value, flow)
-        for i, value, flow in zip(kept.tolist(), values[kept].tolist(), flows[kept].tolist(), strict=True)
-    ]
-
-
 async def _history(deps: Dependencies, caller: Caller, portfolio_id: UUID) -> History:
     async with deps.unit_of_work() as uow:
         portfolio, _ = await load_portfolio(uow, caller, portfolio_id, require_read)
@@ -199,7 +191,9 @@ async def _history(deps: Dependencies, caller: Caller, portfolio_id: UUID) -> Hi
         for end, total in zip(ends, totals.tolist(), strict=True)
     ]
     moved = _flow_matrix(ledger, days, column)
-    holdings = {s: _holding_rows(days, held[:, j], moved[:, j]) for s, j in column.items()}
+    holdings = {
+        s: (held[:, j], moved[:, j]) for s, j in column.items() if held[:, j].any() or moved[:, j].any()
+    }
     series = performance.time_weighted_returns(points)
     bench = fetched[0]
     benchmark = performance.benchmark_returns({c.day: c.close for c in bench}, series) if bench else None
@@ -239,18 +233,21 @@ async def portfolio_performance(
     custom_last = min(last_day or as_of, as_of)
     if first_day or last_day:
         spans.append(("custom", performance.range_return(series, custom_first, custom_last)))
+    days, values, net_flows = performance.value_arrays(history.points, "points", allow_negative_values=False)
     figures: list[tuple[str, PeriodFigures | None]] = []
     for name, twr in spans:
         if twr is None:
             figures.append((name, None))
             continue
-        mwr = money_weighted_return(history.points, twr.first_day, twr.last_day).rate
+        mwr = money_weighted_return_of_arrays(days, values, net_flows, twr.first_day, twr.last_day).rate
         if name == "custom":
             versus = performance.compare_range(series, bench, twr.first_day, twr.last_day) if bench else None
         else:
             versus = compared.get(Period(name))
         figures.append((name, PeriodFigures(name, twr, mwr, versus)))
-    contributions = contribution_by_holding(history.points, history.holdings, custom_first, custom_last)
+    contributions = contribution_of_arrays(
+        days, values, net_flows, history.holdings, custom_first, custom_last
+    )
     tracking = performance.compare_range(series, bench, custom_first, custom_last) if bench else None
     return PerformanceReport(
         history=history,

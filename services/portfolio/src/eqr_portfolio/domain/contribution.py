@@ -23,6 +23,7 @@ it was not held that day (value 0, no flow).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -65,21 +66,40 @@ def contribution_by_holding(
     """Each holding's share of the portfolio's TWR over ``first_day``..``last_day``. ``holdings``
     map a name to the holding's daily value and net flow on the portfolio's days. ``None`` when
     the period starts before the portfolio's history (as in ``performance.range_return``)."""
+    days, values, flows = value_arrays(portfolio, "portfolio", allow_negative_values=False)
+    return contribution_of_arrays(days, values, flows, _holding_arrays(holdings, days), first_day, last_day)
+
+
+def contribution_of_arrays(
+    days: Sequence[date],
+    values: FloatArray,
+    net_flows: FloatArray,
+    holdings: Mapping[str, tuple[FloatArray, FloatArray]],
+    first_day: date,
+    last_day: date,
+) -> ContributionReport | None:
+    """``contribution_by_holding`` of a portfolio series already converted by ``value_arrays``,
+    with each holding's (values, net flows) as arrays on every one of the portfolio's days."""
     if last_day < first_day:
         raise ValidationFailed.single("last_day", "must not be before first_day")
-    days, values, flows = value_arrays(portfolio, "portfolio", allow_negative_values=False)
     if first_day < days[0]:
         return None
-    gains, capital = daily_gains_and_capital(values, flows)
-    in_period = np.array([first_day <= day <= last_day for day in days])
-    daily_return = return_on_capital(gains, capital)[in_period]
+    if any(len(column) != len(days) for pair in holdings.values() for column in pair):
+        raise ValidationFailed.single(
+            "holdings", "need a value and a net flow on each of the portfolio's days"
+        )
+    gains, capital = daily_gains_and_capital(values, net_flows)
+    low, high = bisect_left(days, first_day), bisect_right(days, last_day)
+    daily_return = return_on_capital(gains, capital)[low:high]
     growth_before = np.cumprod(np.concatenate(([1.0], 1.0 + daily_return)))[:-1]
 
     def linked(daily_contribution: FloatArray) -> float:
         return float(np.sum(growth_before * daily_contribution))
 
-    holding_gains = _holding_gains(holdings, days)
-    per_holding = {name: return_on_capital(gain, capital)[in_period] for name, gain in holding_gains.items()}
+    per_holding = {
+        name: return_on_capital(daily_gains_and_capital(own_values, own_flows)[0], capital)[low:high]
+        for name, (own_values, own_flows) in holdings.items()
+    }
     cash = daily_return - sum(per_holding.values(), np.zeros_like(daily_return))
     ranked = sorted(
         (HoldingContribution(name, linked(daily)) for name, daily in per_holding.items()),
@@ -94,13 +114,13 @@ def contribution_by_holding(
     )
 
 
-def _holding_gains(
+def _holding_arrays(
     holdings: Mapping[str, Sequence[ValuePoint]], days: tuple[date, ...]
-) -> dict[str, FloatArray]:
-    """Each holding's daily gain on the portfolio's days."""
+) -> dict[str, tuple[FloatArray, FloatArray]]:
+    """Each holding's daily values and net flows on the portfolio's days (0 on a missing day)."""
     position = {day: i for i, day in enumerate(days)}
     found = ViolationCollector()
-    gains: dict[str, FloatArray] = {}
+    arrays: dict[str, tuple[FloatArray, FloatArray]] = {}
     for name, rows in holdings.items():
         if not rows:
             continue
@@ -111,6 +131,6 @@ def _holding_gains(
                 found.add(f"holdings[{name}][{i}].day", "is not a day of the portfolio's series")
                 continue
             values[position[day]], flows[position[day]] = own_values[i], own_flows[i]
-        gains[name] = daily_gains_and_capital(values, flows)[0]
+        arrays[name] = values, flows
     found.raise_if_any()
-    return gains
+    return arrays

@@ -46,6 +46,7 @@ return differences x sqrt(252).
 from __future__ import annotations
 
 import calendar
+import contextlib
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
@@ -53,6 +54,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -191,6 +193,21 @@ def value_arrays(
     """Validated days, values and net flows of ``points``; violations name ``field[i]``."""
     if not points:
         raise ValidationFailed.single(field, "needs at least one day")
+    days = tuple(p.day for p in points)
+    with contextlib.suppress(ArithmeticError, ValueError):  # a signalling NaN: named point by point below
+        values = np.array([p.value for p in points], dtype=np.float64)
+        flows = np.array([p.net_flow for p in points], dtype=np.float64)
+        increasing = all(earlier < later for earlier, later in pairwise(days))
+        in_range = allow_negative_values or bool(np.all(values >= 0))
+        if increasing and in_range and np.all(np.isfinite(values)) and np.all(np.isfinite(flows)):
+            return days, values, flows
+    return days, *_checked_arrays(points, field, allow_negative_values=allow_negative_values)
+
+
+def _checked_arrays(
+    points: Sequence[ValuePoint], field: str, *, allow_negative_values: bool
+) -> tuple[FloatArray, FloatArray]:
+    """``value_arrays`` point by point, to name every violation (it raises one with all of them)."""
     found = ViolationCollector()
     values: list[float] = []
     flows: list[float] = []
@@ -206,7 +223,7 @@ def value_arrays(
         values.append(value or 0.0)
         flows.append(flow or 0.0)
     found.raise_if_any()
-    return tuple(p.day for p in points), np.array(values), np.array(flows)
+    return np.array(values), np.array(flows)
 
 
 def as_finite_float(amount: Amount) -> float | None:

@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -108,15 +108,17 @@ def value_book(
     book: Book, quotes: Mapping[str, Quote], instruments: Mapping[str, Instrument], *, today: date
 ) -> Valuation:
     """Value ``book`` at ``quotes``; ``today`` is the day the quotes belong to."""
+    positions = sorted(book.positions.items())
+    values = [_market_value(position, quotes.get(symbol)) for symbol, position in positions]
+    market_value = sum((*values, book.cash), _ZERO)  # first, so that each line is built with its weight
     lines = [
-        _value_position(position, quotes.get(symbol), instruments.get(symbol), today)
-        for symbol, position in sorted(book.positions.items())
+        _value_position(position, quotes.get(symbol), instruments.get(symbol), today, value, market_value)
+        for (symbol, position), value in zip(positions, values, strict=True)
     ]
-    lines.append(_Line(_cash_holding(book.cash), start_value=book.cash))
-    market_value = sum((line.holding.market_value for line in lines), _ZERO)
+    lines.append(_Line(_cash_holding(book.cash, market_value), start_value=book.cash))
     start_value = sum((line.start_value for line in lines), _ZERO)
     day_change = sum((line.holding.day_change for line in lines), _ZERO)
-    holdings = tuple(_weighted(line.holding, market_value) for line in lines)
+    holdings = tuple(line.holding for line in lines)
     securities = holdings[:-1]
     totals = Totals(
         market_value=market_value,
@@ -143,15 +145,24 @@ class _Line:
     """What the holding was worth at the previous close (its cost for lots opened today)."""
 
 
+def _market_value(position: Position, quote: Quote | None) -> Decimal:
+    """At the quote; an unpriced position at its cost."""
+    return position.cost_basis if quote is None else position.quantity * quote.price
+
+
 def _value_position(
-    position: Position, quote: Quote | None, instrument: Instrument | None, today: date
+    position: Position,
+    quote: Quote | None,
+    instrument: Instrument | None,
+    today: date,
+    market_value: Decimal,
+    total: Decimal,
 ) -> _Line:
     symbol = position.symbol
     cost = position.cost_basis
     if quote is None:
-        market_value, start_value = cost, cost
+        start_value = cost
     else:
-        market_value = position.quantity * quote.price
         start_value = sum(
             (
                 lot.cost if lot.opened_on >= today else lot.quantity * quote.previous_close
@@ -175,12 +186,12 @@ def _value_position(
         unrealised_fraction=_fraction(unrealised, cost),
         day_change=day_change,
         day_change_fraction=_fraction(day_change, start_value),
-        weight=None,
+        weight=_weight(market_value, total),
     )
     return _Line(holding, start_value)
 
 
-def _cash_holding(cash: Decimal) -> HoldingValue:
+def _cash_holding(cash: Decimal, total: Decimal) -> HoldingValue:
     return HoldingValue(
         symbol=None,
         name=CASH,
@@ -195,12 +206,8 @@ def _cash_holding(cash: Decimal) -> HoldingValue:
         unrealised_fraction=_fraction(_ZERO, cash),
         day_change=_ZERO,
         day_change_fraction=_fraction(_ZERO, cash),
-        weight=None,
+        weight=_weight(cash, total),
     )
-
-
-def _weighted(holding: HoldingValue, total: Decimal) -> HoldingValue:
-    return replace(holding, weight=_weight(holding.market_value, total))
 
 
 def _allocation(values: Iterable[tuple[str, Decimal]], total: Decimal) -> tuple[AllocationSlice, ...]:

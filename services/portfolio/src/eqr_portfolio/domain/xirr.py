@@ -94,6 +94,18 @@ def money_weighted_return(
     ``last_day`` is taken out on ``last_day``. A day without a point has the last earlier close;
     before the first point the value is 0."""
     days, values, net_flows = value_arrays(points, "points", allow_negative_values=False)
+    return money_weighted_return_of_arrays(days, values, net_flows, first_day, last_day)
+
+
+def money_weighted_return_of_arrays(
+    days: Sequence[date],
+    values: FloatArray,
+    net_flows: FloatArray,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> XirrResult:
+    """``money_weighted_return`` of a series already converted by ``value_arrays``, so that the
+    periods of one series share one conversion."""
     start = (first_day if first_day is not None else days[0]) - timedelta(days=1)
     end = last_day if last_day is not None else days[-1]
     if end <= start:
@@ -103,8 +115,12 @@ def money_weighted_return(
         known = bisect_right(days, day)
         return float(values[known - 1]) if known else 0.0
 
+    low, high = bisect_right(days, start), bisect_right(days, end)
+    moved = low + np.flatnonzero(net_flows[low:high])  # a zero flow is no cash flow
     flows = [CashFlow(start, -close_on(start))]
-    flows += [CashFlow(day, -flow) for day, flow in zip(days, net_flows, strict=True) if start < day <= end]
+    flows += [
+        CashFlow(days[i], -flow) for i, flow in zip(moved.tolist(), net_flows[moved].tolist(), strict=True)
+    ]
     flows.append(CashFlow(end, close_on(end)))
     return xirr(flows)
 
