@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import auth_gateway, market_data, portfolio
+from bench import auth_gateway, market_data, portfolio, websocket
 from bench.target import Target
 from eqr_launcher.fleet import Fleet
 from eqr_launcher.infrastructure import Infrastructure
@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[Target], str]] = {
     "auth": auth_gateway.run,
     "market-data": market_data.run,
     "portfolio": portfolio.run,
+    "websocket": websocket.run,
 }
 
 
@@ -67,7 +68,14 @@ def main(selected: list[str]) -> int:
             Infrastructure(data) as infra,
             Fleet(infra, data_dir=data / "fleet", log_level="WARNING") as fleet,
         ):
-            target = Target(gateway_url=fleet.gateway_url, database_url=infra.database_url)
+            gateway_pid = fleet.pid("gateway")
+            assert gateway_pid is not None
+            target = Target(
+                gateway_url=fleet.gateway_url,
+                database_url=infra.database_url,
+                nats_url=infra.nats_url,
+                gateway_pid=gateway_pid,
+            )
             settle(target)
             sections = [BENCHMARKS[name](target) for name in (selected or list(BENCHMARKS))]
     header = [

@@ -9,3 +9,5 @@ class Target:
 
     gateway_url: str
     database_url: str
+    nats_url: str
+    gateway_pid: int

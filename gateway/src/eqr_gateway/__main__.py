@@ -23,6 +23,7 @@ def main() -> None:
         proxy_headers=settings.forwarded_allow_ips is not None,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
+        ws_max_size=settings.ws_max_message_bytes,
     )
 
 

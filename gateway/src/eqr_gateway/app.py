@@ -44,6 +44,8 @@ from eqr_gateway.routes import (
 from eqr_gateway.schemas.auth import LoginForm, LoginRequest
 from eqr_gateway.schemas.portfolio import PortfolioDocument
 from eqr_gateway.settings import GatewaySettings
+from eqr_gateway.ws import route as live_route
+from eqr_gateway.ws.metrics import LiveMetrics
 from eqr_platform.runtime import settle_heap
 
 TITLE = "Equity Research Platform API"
@@ -186,6 +188,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.extra_openapi_models = (LoginRequest, LoginForm, PortfolioDocument)
     app.state.metrics = metrics
+    app.state.live_metrics = LiveMetrics(metrics.registry)
     install_problem_handlers(app)
     install_idempotency(app)
     routers = (
@@ -204,6 +207,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         portfolio_alerts.router,
         well_known.router,
         health.router,
+        live_route.router,
     )
     for router in routers:
         app.include_router(router)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import grpc
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from eqr_gateway.problems import FieldError, ProblemError, unauthenticated
 from eqr_platform.grpc import decode_error
@@ -46,7 +46,7 @@ def _printable(value: str) -> str:
     return "".join(ch for ch in value if " " <= ch <= "~")[:_MAX_CLIENT_TEXT]
 
 
-def outgoing_metadata(request: Request, access_token: str | None) -> Metadata:
+def outgoing_metadata(request: HTTPConnection, access_token: str | None) -> Metadata:
     # gRPC replaces a call's "user-agent" with its own, so the client's travels as "x-user-agent".
     pairs = [
         ("authorization", f"Bearer {access_token}" if access_token else ""),

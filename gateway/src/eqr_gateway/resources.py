@@ -25,6 +25,8 @@ from eqr_gateway.history_cache import HistoryCache
 from eqr_gateway.idempotency_store import IdempotencyStore
 from eqr_gateway.quote_cache import QuoteCache
 from eqr_gateway.settings import GatewaySettings
+from eqr_gateway.ws.fanout import Fanout
+from eqr_gateway.ws.hub import Hub
 from eqr_platform.cache import connect_redis
 from eqr_platform.grpc import create_channel
 from eqr_platform.tokens import JwksCache, TokenVerifier
@@ -55,6 +57,8 @@ class Resources:
     idempotency: IdempotencyStore
     quotes: QuoteCache
     history: HistoryCache
+    hub: Hub
+    """The live sockets of this process and the events they receive."""
 
 
 def get_resources(request: Request) -> Resources:
@@ -112,7 +116,9 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
         ),
         quotes=quotes,
         history=history,
+        hub=Hub(Fanout(settings.nats_url)),
     )
+    await resources.hub.start()
     stop = asyncio.Event()
     feeds = [Feed(DENYLIST_CONSUMER, denylist.handle), Feed(API_KEY_CONSUMER, api_key_tokens.handle)]
     followers = {
@@ -134,6 +140,7 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
             follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await follower
+        await resources.hub.close()
         await quotes.close()
         await history.close()
         await store.aclose()

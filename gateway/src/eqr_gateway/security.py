@@ -57,20 +57,34 @@ class Principal:
         )
 
 
-async def _from_bearer(resources: Resources, token: str) -> Principal:
+class SessionEndedError(Exception):
+    """The token is genuine and current, but its session was ended (logout, revocation)."""
+
+
+async def verify_access_token(resources: Resources, token: str) -> Principal:
+    """The caller an access token names. Raises ``TokenError`` (``ExpiredTokenError`` when it
+    has expired), ``SessionEndedError``, or the ``AioRpcError`` of fetching the signing keys."""
     if not token or len(token) > _MAX_TOKEN_CHARS:
-        raise unauthenticated("The access token is malformed.", invalid_token=True)
+        raise TokenError("malformed")
+    claims = await resources.verifier.verify(token)
+    if claims.session_id and await resources.denylist.is_revoked(claims.session_id):
+        raise SessionEndedError
+    return Principal.from_claims(claims, token, "bearer")
+
+
+async def _from_bearer(resources: Resources, token: str) -> Principal:
     try:
-        claims = await resources.verifier.verify(token)
+        return await verify_access_token(resources, token)
     except ExpiredTokenError:
         raise unauthenticated("The access token has expired.", invalid_token=True) from None
     except TokenError as exc:
+        if exc.reason == "malformed":
+            raise unauthenticated("The access token is malformed.", invalid_token=True) from None
         raise unauthenticated(f"The access token is not valid: {exc.reason}.", invalid_token=True) from None
+    except SessionEndedError:
+        raise unauthenticated("The session of this access token has ended.", invalid_token=True) from None
     except grpc.aio.AioRpcError as err:
         raise problem_from_rpc_error(err, service="auth") from None
-    if claims.session_id and await resources.denylist.is_revoked(claims.session_id):
-        raise unauthenticated("The session of this access token has ended.", invalid_token=True)
-    return Principal.from_claims(claims, token, "bearer")
 
 
 async def _authenticate(request: Request) -> Principal | None:

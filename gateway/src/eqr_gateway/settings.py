@@ -51,6 +51,14 @@ class GatewaySettings(BaseSettings):
     quote_cache_ttl_ms: int = Field(500, gt=0)
     # How long a history reply of closed days only is served from Redis (new bars drop it sooner).
     history_cache_ttl_seconds: int = Field(300, gt=0)
+    # The WebSocket (docs/websocket.md): deadlines, heartbeats and per-socket limits.
+    ws_auth_timeout_seconds: float = Field(5.0, gt=0)
+    ws_heartbeat_seconds: float = Field(15.0, gt=0)
+    ws_idle_timeout_seconds: float = Field(60.0, gt=0)
+    ws_max_subscriptions: int = Field(200, gt=0, le=10_000)
+    ws_max_message_bytes: int = Field(16 * 1024, gt=0)
+    ws_messages_per_second: float = Field(20.0, gt=0)
+    ws_message_burst: int = Field(40, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

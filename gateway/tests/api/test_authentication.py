@@ -267,3 +267,23 @@ async def test_events_that_end_api_keys_drop_cached_tokens(
 async def test_a_bad_api_key_is_401(client: httpx.AsyncClient, problem: Problem) -> None:
     problem(await client.get(ME, headers={"X-API-Key": "eqr_" + "0" * 32}), 401)
     problem(await client.get(ME, headers={"X-API-Key": "not-a-key; DROP TABLE"}), 401)
+
+
+async def test_a_session_revoked_by_another_gateway_is_refused_within_the_recheck(redis_url: str) -> None:
+    from eqr_gateway.denylist import SessionDenylist
+    from eqr_platform.cache import connect_redis
+
+    store = connect_redis(redis_url, decode_responses=True, timeout_seconds=2.0)
+    here = SessionDenylist(store, ttl_seconds=60, recheck_seconds=0.2)
+    elsewhere = SessionDenylist(store, ttl_seconds=60)
+    session_id = str(uuid.uuid4())
+    assert not await here.is_revoked(session_id)
+    await elsewhere.revoke(session_id)
+    assert not await here.is_revoked(session_id), "remembered in good standing for the recheck interval"
+    await asyncio.sleep(0.25)
+    assert await here.is_revoked(session_id)
+    other = str(uuid.uuid4())
+    assert not await here.is_revoked(other)
+    await here.revoke(other)
+    assert await here.is_revoked(other), "a revocation recorded here takes effect at once"
+    await store.aclose()

@@ -69,14 +69,20 @@ def redis_url(infra: InfraUrls) -> str:
 
 @pytest.fixture(scope="session")
 def fleet(infra: InfraUrls, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    """Every installed service and one gateway on free ports, on the session's infrastructure."""
-    with Fleet(infra, data_dir=tmp_path_factory.mktemp("eqr-fleet")) as running:
+    """Every installed service and two gateways on free ports, on the session's infrastructure
+    (two, because side-by-side gateways must each deliver every live update)."""
+    with Fleet(infra, data_dir=tmp_path_factory.mktemp("eqr-fleet"), gateways=2) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
 def gateway_url(fleet: Fleet) -> str:
     return fleet.gateway_url
+
+
+@pytest.fixture(scope="session")
+def gateway_urls(fleet: Fleet) -> list[str]:
+    return list(fleet.gateway_urls)
 
 
 @pytest.fixture(scope="session")

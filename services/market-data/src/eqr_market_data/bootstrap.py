@@ -159,6 +159,7 @@ async def runtime(settings: MarketDataSettings) -> AsyncIterator[Runtime]:
                 clock,
                 interval_seconds=settings.tick_interval_seconds,
                 store_every_seconds=settings.quote_store_interval_seconds,
+                spread=settings.tick_spread,
             )
             await ticker.step(asyncio.get_running_loop().time())
             background.append(ticker.run)

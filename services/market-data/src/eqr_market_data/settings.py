@@ -28,6 +28,9 @@ class MarketDataSettings(ServiceSettings):
     simulator_seed: int = 42
     simulator_history_years: int = Field(10, ge=1, le=15)
     tick_interval_seconds: float = Field(1.0, gt=0, le=60)
+    tick_spread: float = Field(0.9, ge=0, lt=1)
+    """The fraction of each tick interval over which its quotes go out, one symbol at a time,
+    each stamped when sent (0: all at once)."""
     calendar_mode: Literal["always", "nyse"] = "always"
     """``always`` ticks at any hour (a newcomer sees prices move); ``nyse`` only in NYSE sessions."""
 

@@ -3,12 +3,20 @@
 Quotes go to the shared cache and to JetStream on every tick; PostgreSQL gets the latest
 quotes every few seconds (it is the record, not the hot path), completed one-minute bars
 as they complete, and a day's bars when the day closes.
+
+With a ``spread``, a tick's quotes go out one symbol at a time across that fraction of the
+interval, each stamped when it is sent, as a real feed delivers them: the market moves as
+a whole, but the quotes of a hundred and seventy symbols do not all land in the same
+millisecond. Sent at once, they arrive as one burst that every consumer (the gateway's
+fan-out to thousands of sockets above all) must work through before the last of them is
+delivered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -45,6 +53,7 @@ class Ticker:
         interval_seconds: float,
         store_every_seconds: float,
         market_every_seconds: float = 1.0,
+        spread: float = 0.0,
     ) -> None:
         self._live = live
         self._cache = cache
@@ -57,6 +66,7 @@ class Ticker:
         self._interval = interval_seconds
         self._store_every = store_every_seconds
         self._market_every = market_every_seconds
+        self._spread = spread
         self._unsaved: dict[str, Quote] = {}
         self._last_store = float("-inf")
         self._last_market = float("-inf")
@@ -79,9 +89,7 @@ class Ticker:
         if not self._calendar.is_open(now):
             return
         tick = self._live.advance(now)
-        await self._cache.put_many(tick.quotes)
-        await self._publisher.publish_quotes(tick.quotes)
-        self._unsaved.update((quote.symbol, quote) for quote in tick.quotes)
+        await self._disseminate(tick.quotes, monotonic_now)
         if tick.finished_minutes:
             await self._store.save_intraday_bars(tick.finished_minutes)
         if tick.finished_days:
@@ -92,6 +100,23 @@ class Ticker:
         if monotonic_now - self._last_market >= self._market_every:
             await self._publisher.publish_market(await self._market_snapshot())
             self._last_market = monotonic_now
+
+    async def _disseminate(self, quotes: Sequence[Quote], started: float) -> None:
+        if self._spread <= 0 or len(quotes) < 2:
+            await self._send(quotes)
+            return
+        loop = asyncio.get_running_loop()
+        gap = self._interval * self._spread / len(quotes)
+        for index, quote in enumerate(quotes):
+            delay = started + index * gap - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await self._send([dataclasses.replace(quote, timestamp=self._clock.now())])
+
+    async def _send(self, quotes: Sequence[Quote]) -> None:
+        await self._cache.put_many(quotes)
+        await self._publisher.publish_quotes(quotes)
+        self._unsaved.update((quote.symbol, quote) for quote in quotes)
 
     async def _save_days(self, bars: Sequence[Bar]) -> None:
         by_symbol: dict[str, list[Bar]] = defaultdict(list)

@@ -1,0 +1,1 @@
+"""The WebSocket at /api/v1/ws: live quotes, market moves, portfolio values and alerts."""
