@@ -206,3 +206,25 @@ async def test_a_client_going_away_does_not_fail_the_others(
     assert (await follower).status_code == 200
     with pytest.raises(asyncio.CancelledError):
         await leader
+
+
+async def test_a_process_answers_from_its_own_copy_until_the_refresh_time(
+    make_gateway: Callable[..., Any],
+    viewer: Any,
+    fake_market: Any,
+    new_symbol: Callable[[], str],
+    redis_url: str,
+) -> None:
+    symbol = new_symbol()
+    store = redis.Redis.from_url(redis_url)
+    async with make_gateway(quote_cache_ttl_ms=400) as (_, client):
+        first = await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers)
+        calls = fake_market.count("BatchGetQuotes")
+        await store.delete(quote_cache_key(symbol))
+        again = await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers)
+        assert again.content == first.content, "served from this process's copy, without Redis"
+        assert fake_market.count("BatchGetQuotes") == calls
+        await asyncio.sleep(0.25)  # past the refresh time: Redis is asked, and it has nothing
+        await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers)
+        assert fake_market.count("BatchGetQuotes") == calls + 1
+    await store.aclose()
