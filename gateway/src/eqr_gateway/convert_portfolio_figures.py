@@ -1,55 +1,82 @@
 """Portfolio figures the service computed, protobuf -> REST: valuation, performance, risk and
 rebalancing proposals. Same rules as ``convert_portfolio``: decimals as their exact text,
 doubles as numbers, unset optional figures and dates as null.
+
+The valuation (500 holdings of 20 fields), the performance (a 2,500-day series) and the risk
+figures are the hot paths: their JSON is rendered here with orjson and sent as bytes, as the
+quotes and history are (``convert_market``), without building and re-checking models; the
+schemas document them and the tests check every rendering against them. Their rows read each
+field once: a decimal's text (empty when unset) is what ``optional_decimal`` returns anyway.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
+import orjson
+
+from eqr.common.v1 import date_pb2, decimal_pb2
 from eqr.portfolio.v1 import resources_pb2 as res
 from eqr_gateway.convert import optional_time
 from eqr_gateway.convert_portfolio import (
     Document,
     decimal,
     optional_date,
-    optional_decimal,
     optional_double,
-    required_date,
     text_or_none,
 )
+
+_JSON_OPTIONS = orjson.OPT_UTC_Z
+"""Timestamps as "2025-03-14T15:42:07Z", the text pydantic writes for the other routes."""
+
+
+def _exact(value: decimal_pb2.Decimal, name: str) -> str:
+    """A required decimal's text."""
+    text: str = value.value
+    if not text:
+        raise ValueError(f"{name} is unset")
+    return text
+
+
+def _day(value: date_pb2.Date, name: str) -> date:
+    """A required date."""
+    if not value.year:
+        raise ValueError(f"{name} is unset")
+    return date(value.year, value.month, value.day)
 
 
 def lot_doc(lot: res.Lot) -> Document:
     return {
-        "opened_on": required_date(lot, "opened_on"),
-        "quantity": decimal(lot, "quantity"),
-        "cost_basis": decimal(lot, "cost_basis"),
-        "cost_per_share": decimal(lot, "cost_per_share"),
-        "market_value": decimal(lot, "market_value"),
-        "unrealized_pnl": decimal(lot, "unrealized_pnl"),
+        "opened_on": _day(lot.opened_on, "Lot.opened_on"),
+        "quantity": _exact(lot.quantity, "Lot.quantity"),
+        "cost_basis": _exact(lot.cost_basis, "Lot.cost_basis"),
+        "cost_per_share": _exact(lot.cost_per_share, "Lot.cost_per_share"),
+        "market_value": _exact(lot.market_value, "Lot.market_value"),
+        "unrealized_pnl": _exact(lot.unrealized_pnl, "Lot.unrealized_pnl"),
     }
 
 
 def holding_doc(holding: res.Holding, *, include_lots: bool) -> Document:
+    has = holding.HasField
     return {
         "symbol": holding.symbol,
         "is_cash": holding.is_cash,
         "name": holding.name,
-        "sector": text_or_none(holding.sector),
-        "industry": text_or_none(holding.industry),
-        "quantity": decimal(holding, "quantity"),
-        "price": optional_decimal(holding, "price"),
-        "previous_close": optional_decimal(holding, "previous_close"),
-        "market_value": decimal(holding, "market_value"),
-        "cost_basis": decimal(holding, "cost_basis"),
-        "average_cost": optional_decimal(holding, "average_cost"),
-        "unrealized_pnl": decimal(holding, "unrealized_pnl"),
-        "unrealized_pnl_percent": optional_double(holding, "unrealized_pnl_percent"),
-        "realized_pnl": optional_decimal(holding, "realized_pnl"),
-        "income": optional_decimal(holding, "income"),
-        "day_change": decimal(holding, "day_change"),
-        "day_change_percent": optional_double(holding, "day_change_percent"),
+        "sector": holding.sector or None,
+        "industry": holding.industry or None,
+        "quantity": _exact(holding.quantity, "Holding.quantity"),
+        "price": holding.price.value or None,
+        "previous_close": holding.previous_close.value or None,
+        "market_value": _exact(holding.market_value, "Holding.market_value"),
+        "cost_basis": _exact(holding.cost_basis, "Holding.cost_basis"),
+        "average_cost": holding.average_cost.value or None,
+        "unrealized_pnl": _exact(holding.unrealized_pnl, "Holding.unrealized_pnl"),
+        "unrealized_pnl_percent": (holding.unrealized_pnl_percent if has("unrealized_pnl_percent") else None),
+        "realized_pnl": holding.realized_pnl.value or None,
+        "income": holding.income.value or None,
+        "day_change": _exact(holding.day_change, "Holding.day_change"),
+        "day_change_percent": holding.day_change_percent if has("day_change_percent") else None,
         "weight": holding.weight,
         "priced": holding.priced,
         "lots": [lot_doc(lot) for lot in holding.lots] if include_lots else None,
@@ -81,6 +108,10 @@ def valuation_doc(valuation: res.Valuation, *, include_lots: bool) -> Document:
     }
 
 
+def valuation_json(valuation: res.Valuation, *, include_lots: bool) -> bytes:
+    return orjson.dumps(valuation_doc(valuation, include_lots=include_lots), option=_JSON_OPTIONS)
+
+
 def performance_doc(performance: res.Performance) -> Document:
     return {
         "portfolio_id": performance.portfolio_id,
@@ -100,11 +131,15 @@ def performance_doc(performance: res.Performance) -> Document:
         ],
         "series": [
             {
-                "date": required_date(point, "date"),
+                "date": _day(point.date, "ValuePoint.date"),
                 "value": point.value,
                 "net_flow": point.net_flow,
                 "cumulative_return": point.cumulative_return,
-                "benchmark_cumulative_return": optional_double(point, "benchmark_cumulative_return"),
+                "benchmark_cumulative_return": (
+                    point.benchmark_cumulative_return
+                    if point.HasField("benchmark_cumulative_return")
+                    else None
+                ),
             }
             for point in performance.series
         ],
@@ -125,6 +160,10 @@ def performance_doc(performance: res.Performance) -> Document:
         "tracking_error": optional_double(performance, "tracking_error"),
         "tracking_difference": optional_double(performance, "tracking_difference"),
     }
+
+
+def performance_json(performance: res.Performance) -> bytes:
+    return orjson.dumps(performance_doc(performance), option=_JSON_OPTIONS)
 
 
 def risk_doc(risk: res.RiskFigures) -> Document:
@@ -149,6 +188,10 @@ def risk_doc(risk: res.RiskFigures) -> Document:
         else None,
         "risk_free_rate": risk.risk_free_rate,
     }
+
+
+def risk_json(risk: res.RiskFigures) -> bytes:
+    return orjson.dumps(risk_doc(risk), option=_JSON_OPTIONS)
 
 
 def proposal_doc(proposal: res.RebalanceProposal) -> Document:

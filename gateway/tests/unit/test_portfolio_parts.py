@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from fastapi.exceptions import RequestValidationError
+from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
@@ -22,14 +24,24 @@ from eqr_gateway.convert_portfolio import (
     optional_double,
     portfolio_update_pb,
 )
-from eqr_gateway.convert_portfolio_figures import holding_doc
+from eqr_gateway.convert_portfolio_figures import (
+    holding_doc,
+    performance_doc,
+    performance_json,
+    risk_doc,
+    risk_json,
+    valuation_doc,
+    valuation_json,
+)
 from eqr_gateway.grpc_calls import rest_field
 from eqr_gateway.middleware.body_limit import BodyLimitMiddleware
 from eqr_gateway.problems import ProblemError
 from eqr_gateway.routes.portfolio_common import json_object_text, safe_filename
 from eqr_gateway.routes.portfolio_ledger import IMPORT_FIELDS, IMPORT_PATH_PATTERN
 from eqr_gateway.schemas.portfolio import PortfolioUpdate
+from eqr_gateway.schemas.portfolio_analysis import Performance, Risk
 from eqr_gateway.schemas.portfolio_fields import Day, DecimalIn
+from eqr_gateway.schemas.portfolio_holdings import Valuation
 from eqr_gateway.settings import GatewaySettings
 
 
@@ -160,6 +172,143 @@ def test_lots_are_null_unless_asked_for() -> None:
     )
     assert holding_doc(holding, include_lots=False)["lots"] is None
     assert holding_doc(holding, include_lots=True)["lots"] == []
+
+
+def _d(text: str) -> decimal_pb2.Decimal:
+    return decimal_pb2.Decimal(value=text)
+
+
+def _day(year: int, month: int, day: int) -> date_pb2.Date:
+    return date_pb2.Date(year=year, month=month, day=day)
+
+
+def _valuation(*, as_of: bool) -> pf.Valuation:
+    lot = pf.Lot(
+        opened_on=_day(2025, 1, 15),
+        quantity=_d("10"),
+        cost_basis=_d("1853.00"),
+        cost_per_share=_d("185.30"),
+        market_value=_d("2298.70"),
+        unrealized_pnl=_d("445.70"),
+    )
+    stock = pf.Holding(
+        symbol="AAPL",
+        name="Apple Inc.",
+        sector="Information Technology",
+        industry="Hardware",
+        quantity=_d("10"),
+        price=_d("229.87"),
+        previous_close=_d("227.52"),
+        market_value=_d("2298.70"),
+        cost_basis=_d("1853.00"),
+        average_cost=_d("185.30"),
+        unrealized_pnl=_d("445.70"),
+        unrealized_pnl_percent=0.2405,
+        realized_pnl=_d("0"),
+        income=_d("2.50"),
+        day_change=_d("23.50"),
+        day_change_percent=0.0,
+        weight=1e-7,
+        priced=True,
+        lots=[lot, lot],
+    )
+    unpriced = pf.Holding(
+        symbol="PVT1",
+        name="PVT1",
+        quantity=_d("3"),
+        market_value=_d("30"),
+        cost_basis=_d("30"),
+        average_cost=_d("10"),
+        unrealized_pnl=_d("0"),
+        realized_pnl=_d("-1.5"),
+        income=_d("0"),
+        day_change=_d("0"),
+        weight=0.25,
+    )
+    cash = pf.Holding(
+        symbol="USD",
+        is_cash=True,
+        name="Cash",
+        quantity=_d("1000.00"),
+        market_value=_d("1000.00"),
+        cost_basis=_d("1000.00"),
+        unrealized_pnl=_d("0"),
+        day_change=_d("0"),
+        weight=0.3032,
+        priced=True,
+    )
+    valued_at = Timestamp(seconds=1741966927, nanos=123456000)
+    money = ("market_value", "cash", "cost_basis", "unrealized_pnl", "realized_pnl", "income", "fees")
+    return pf.Valuation(
+        portfolio_id="5b0c2f4e-8f1a-4d6b-9c3e-2a7d1e0f9b84",
+        currency="USD",
+        as_of=_day(2024, 12, 31) if as_of else None,
+        valued_at=valued_at,
+        **{name: _d("1.10") for name in money},
+        day_change=_d("-0.5"),
+        net_deposits=_d("2853.00"),
+        holdings=[stock, unpriced, cash],
+        by_sector=[pf.AllocationSlice(name="Cash", market_value=_d("1000.00"), weight=0.3032)],
+        by_industry=[],
+    )
+
+
+@pytest.mark.parametrize(("as_of", "include_lots"), [(False, False), (True, True)])
+def test_the_valuation_is_rendered_as_its_model_would_write_it(as_of: bool, include_lots: bool) -> None:
+    valuation = _valuation(as_of=as_of)
+    rendered = valuation_json(valuation, include_lots=include_lots)
+    model = Valuation.model_validate(valuation_doc(valuation, include_lots=include_lots))
+    assert Valuation.model_validate_json(rendered) == model
+    assert json.loads(rendered) == json.loads(model.model_dump_json())
+    assert json.loads(rendered)["valued_at"] == "2025-03-14T15:42:07.123456Z"
+
+
+def test_a_required_figure_left_unset_is_an_error_not_a_null() -> None:
+    valuation = _valuation(as_of=False)
+    valuation.holdings[0].ClearField("market_value")
+    with pytest.raises(ValueError, match=r"Holding\.market_value is unset"):
+        valuation_json(valuation, include_lots=False)
+    valuation = _valuation(as_of=False)
+    valuation.holdings[0].lots[0].ClearField("opened_on")
+    with pytest.raises(ValueError, match=r"Lot\.opened_on is unset"):
+        valuation_json(valuation, include_lots=True)
+
+
+def test_performance_and_risk_are_rendered_as_their_models_would_write_them() -> None:
+    performance = pf.Performance(
+        portfolio_id="5b0c2f4e-8f1a-4d6b-9c3e-2a7d1e0f9b84",
+        periods=[
+            pf.PeriodReturn(period="1Y", start_date=_day(2024, 3, 14), end_date=_day(2025, 3, 14)),
+            pf.PeriodReturn(period="5Y", time_weighted=0.1, money_weighted=-0.2, annualized=True),
+        ],
+        series=[
+            pf.ValuePoint(date=_day(2025, 3, 13), value=3275.2, cumulative_return=0.0),
+            pf.ValuePoint(
+                date=_day(2025, 3, 14),
+                value=3298.7,
+                net_flow=-12.5,
+                cumulative_return=0.0072,
+                benchmark_cumulative_return=0.0,
+            ),
+        ],
+        calendar=[pf.CalendarReturn(year=2025, month=3, time_weighted=-0.012, benchmark=0.01)],
+        contributions=[pf.Contribution(symbol="AAPL", contribution=0.094, pnl=445.7)],
+        tracking_difference=0.0,
+    )
+    rendered = performance_json(performance)
+    model = Performance.model_validate(performance_doc(performance))
+    assert Performance.model_validate_json(rendered) == model
+    assert json.loads(rendered) == json.loads(model.model_dump_json())
+    assert [p["benchmark_cumulative_return"] for p in json.loads(rendered)["series"]] == [None, 0.0]
+    for drawdown in (None, pf.Drawdown(depth=-0.142, peak=_day(2024, 7, 10), trough=_day(2024, 8, 5))):
+        risk = pf.RiskFigures(
+            portfolio_id="5b0c2f4e-8f1a-4d6b-9c3e-2a7d1e0f9b84",
+            observations=2,
+            sharpe=0.6,
+            max_drawdown=drawdown,
+        )
+        rendered = risk_json(risk)
+        assert json.loads(rendered) == json.loads(Risk.model_validate(risk_doc(risk)).model_dump_json())
 
 
 @pytest.mark.parametrize(

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
 
 from eqr.portfolio.v1 import portfolio_service_pb2 as pb
 from eqr_gateway.clients import UserPortfolio
 from eqr_gateway.convert_portfolio import optional_date_pb, optional_decimal_pb
-from eqr_gateway.convert_portfolio_figures import performance_doc, risk_doc
+from eqr_gateway.convert_portfolio_figures import performance_json, risk_json
 from eqr_gateway.grpc_calls import FieldMap
 from eqr_gateway.problems import invalid_field
-from eqr_gateway.routes.portfolio_common import QUERY, READ_ERRORS, fields, portfolio_router
+from eqr_gateway.routes.portfolio_common import JSON, QUERY, READ_ERRORS, fields, portfolio_router
 from eqr_gateway.schemas.portfolio_analysis import Performance, Risk
 from eqr_gateway.schemas.portfolio_fields import Day, DecimalIn, PortfolioIdPath
 
@@ -37,11 +37,12 @@ def _checked_range(start: date | None, end: date | None) -> None:
         "inception, each against the benchmark; with `from`/`to` also the CUSTOM period, and the "
         "series and contributions cover that range. Returns are fractions (0.05 = 5%)."
     ),
+    response_model=Performance,
     responses=READ_ERRORS,
 )
 async def get_performance(
     portfolio_id: PortfolioIdPath, portfolio: UserPortfolio, start: From = None, end: To = None
-) -> Performance:
+) -> Response:
     _checked_range(start, end)
     request = pb.GetPerformanceRequest(
         portfolio_id=str(portfolio_id), start_date=optional_date_pb(start), end_date=optional_date_pb(end)
@@ -49,13 +50,14 @@ async def get_performance(
     response = await portfolio.upstream.call(
         portfolio.stub.GetPerformance, request, fields=fields(_RANGE_FIELDS, QUERY)
     )
-    return Performance.model_validate(performance_doc(response.performance))
+    return Response(performance_json(response.performance), media_type=JSON)
 
 
 @router.get(
     "/portfolios/{portfolio_id}/risk",
     summary="Volatility, Sharpe, Sortino, beta, correlation and the deepest drawdown",
     description="From daily returns over `from`/`to` (both optional). Figures are fractions (0.18 = 18%).",
+    response_model=Risk,
     responses=READ_ERRORS,
 )
 async def get_risk(
@@ -67,7 +69,7 @@ async def get_risk(
         DecimalIn | None,
         Query(description="Annual, as a fraction (0.04 = 4%); 0 when left out.", examples=["0.04"]),
     ] = None,
-) -> Risk:
+) -> Response:
     _checked_range(start, end)
     request = pb.GetRiskRequest(
         portfolio_id=str(portfolio_id),
@@ -78,4 +80,4 @@ async def get_risk(
     response = await portfolio.upstream.call(
         portfolio.stub.GetRisk, request, fields=fields(_RANGE_FIELDS, QUERY)
     )
-    return Risk.model_validate(risk_doc(response.risk))
+    return Response(risk_json(response.risk), media_type=JSON)

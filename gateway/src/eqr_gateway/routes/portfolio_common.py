@@ -15,6 +15,7 @@ from eqr_gateway.openapi import problem_responses
 from eqr_gateway.problems import invalid_field
 
 API = "/api/v1"
+JSON = "application/json"
 READ_ERRORS = problem_responses(401, 404, 422, 429, 503)
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 413, 422, 429, 503)
 DELETE_ERRORS = problem_responses(401, 403, 404, 409, 422, 429, 503)

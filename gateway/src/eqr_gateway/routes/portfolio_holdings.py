@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, status
+from fastapi import Path, Query, Response, status
 
 from eqr.portfolio.v1 import portfolio_service_pb2 as pb
 from eqr_gateway.clients import UserPortfolio
@@ -18,11 +18,12 @@ from eqr_gateway.convert_portfolio import (
     optional_decimal_pb,
     transactions_doc,
 )
-from eqr_gateway.convert_portfolio_figures import valuation_doc
+from eqr_gateway.convert_portfolio_figures import valuation_json
 from eqr_gateway.grpc_calls import FieldMap
 from eqr_gateway.idempotency import IDEMPOTENT
 from eqr_gateway.routes.portfolio_common import (
     BODY,
+    JSON,
     QUERY,
     READ_ERRORS,
     WRITE_ERRORS,
@@ -53,6 +54,7 @@ _PATH_SYMBOL: FieldMap = (("symbol", "path.symbol"),)
         "sector and industry. Valued at the latest quotes, or at the closes of `as_of`. Positions "
         "without a price are valued at cost (`priced: false`)."
     ),
+    response_model=Valuation,
     responses=READ_ERRORS,
 )
 async def get_holdings(
@@ -60,12 +62,12 @@ async def get_holdings(
     portfolio: UserPortfolio,
     as_of: Annotated[Day | None, Query(description="Value at this day's close (YYYY-MM-DD).")] = None,
     include_lots: Annotated[bool, Query(description="List each position's open lots.")] = False,
-) -> Valuation:
+) -> Response:
     request = pb.GetValuationRequest(
         portfolio_id=str(portfolio_id), as_of=optional_date_pb(as_of), include_lots=include_lots
     )
     response = await portfolio.upstream.call(portfolio.stub.GetValuation, request, fields=fields(QUERY))
-    return Valuation.model_validate(valuation_doc(response.valuation, include_lots=include_lots))
+    return Response(valuation_json(response.valuation, include_lots=include_lots), media_type=JSON)
 
 
 @router.post(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from eqr_portfolio.app.ledger_cache import LedgerCache
 from eqr_portfolio.app.ports import Clock, Directory, MarketData, UnitOfWork
 
 
@@ -23,3 +24,4 @@ class Dependencies:
     market_data: MarketData
     directory: Directory
     limits: Limits
+    ledgers: LedgerCache = field(default_factory=LedgerCache)

@@ -15,8 +15,8 @@ from uuid import UUID
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
 from eqr_portfolio.app.ledger import record_transactions
+from eqr_portfolio.app.ledger_cache import read_ledger
 from eqr_portfolio.domain.access import require_read
-from eqr_portfolio.domain.book import replay as replay_ledger
 from eqr_portfolio.domain.drafts import TransactionDraft, normalise_symbol
 from eqr_portfolio.domain.errors import ValidationFailed
 from eqr_portfolio.domain.transactions import Transaction, TransactionKind
@@ -105,8 +105,8 @@ async def _held(deps: Dependencies, caller: Caller, portfolio_id: UUID, symbol: 
     it invalid, only aim at a quantity read a moment earlier."""
     async with deps.unit_of_work() as uow:
         portfolio, _ = await load_portfolio(uow, caller, portfolio_id, require_read)
-        ledger = await uow.transactions.ledger(portfolio_id)
-    position = replay_ledger(ledger, portfolio.policy).positions.get(symbol)
+        ledger = await read_ledger(deps.ledgers, uow, portfolio)
+    position = ledger.book(portfolio.policy).positions.get(symbol)
     if position is None:
         raise ValidationFailed.single("symbol", f"{symbol} is not held in this portfolio")
     return position.quantity

@@ -1,10 +1,11 @@
 """Performance and risk of a portfolio from its daily value series.
 
-The series is rebuilt from the ledger and market-data's daily closes on every request: the
-end-of-day quantities of every day (one replay pass) times each symbol's close (the last
-earlier close on a day without one; before a symbol's first close, the price it last traded
-at), plus cash, as float64 matrices of days by symbols. Closes are raw (not split-adjusted),
-because the ledger's quantities change at a split only when the split is recorded.
+The series is rebuilt on every request from the ledger (kept in memory while its version
+stands, ``ledger_cache``) and market-data's daily closes: the end-of-day quantities of every day
+(one replay pass) times each symbol's close (the last earlier close on a day without one; before
+a symbol's first close, the price it last traded at), plus cash, as float64 matrices of days by
+symbols. Closes are raw (not split-adjusted), because the ledger's quantities change at a split
+only when the split is recorded.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from decimal import Decimal
 from uuid import UUID
 
 import numpy as np
+import numpy.typing as npt
 
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
+from eqr_portfolio.app.ledger_cache import read_ledger
 from eqr_portfolio.app.ports import DailyClose
 from eqr_portfolio.domain import performance, risk
 from eqr_portfolio.domain.access import require_read
@@ -105,32 +108,53 @@ def _holding_flows(ledger: Sequence[Transaction], days: Sequence[date]) -> dict[
     return flows
 
 
+@dataclass(frozen=True)
+class _Closes:
+    """One symbol's closes in [inception, today] as arrays: proleptic ordinals and float64 levels."""
+
+    ordinals: npt.NDArray[np.int64]
+    levels: FloatArray
+
+    @classmethod
+    def of(cls, found: Sequence[DailyClose], first: date, last: date) -> _Closes:
+        ordinals = np.fromiter((c.day.toordinal() for c in found), np.int64, len(found))
+        levels = np.fromiter((float(c.close) for c in found), np.float64, len(found))
+        inside = (ordinals >= first.toordinal()) & (ordinals <= last.toordinal())
+        return cls(ordinals[inside], levels[inside])
+
+
+def _last_known(values: FloatArray) -> FloatArray:
+    """``values`` with each NaN replaced by the last number before it (NaN before the first)."""
+    positions = np.arange(len(values))
+    last = np.maximum.accumulate(np.where(np.isnan(values), -1, positions))
+    return np.where(last >= 0, values[np.maximum(last, 0)], np.nan)
+
+
 def _price_matrix(
-    days: Sequence[date],
+    ordinals: npt.NDArray[np.int64],
     symbols: Sequence[str],
-    closes: Mapping[str, Sequence[DailyClose]],
+    closes: Mapping[str, _Closes],
     trades: Mapping[str, Sequence[tuple[date, Decimal]]],
 ) -> FloatArray:
-    """Each symbol's price on each of ``days`` (a column per symbol): its close, else its last
-    earlier close; before its first close, the price of its last trade so far (a trade on a day
-    off counts from the next day, as in ``replay_daily``); NaN before its first trade. ``closes``
-    fall on ``days``; ``trades`` are (trade day, price) in ledger order."""
-    ordinals = np.array([day.toordinal() for day in days])
-    positions = np.arange(len(days))
-    prices = np.full((len(days), len(symbols)), np.nan)
+    """Each symbol's price on each day of ``ordinals`` (a column per symbol): its close, else its
+    last earlier close; before its first close, the price of its last trade so far (a trade on a
+    day off counts from the next day, as in ``replay_daily``); NaN before its first trade.
+    ``closes`` fall on those days; ``trades`` are (trade day, price) in ledger order."""
+    prices = np.full((len(ordinals), len(symbols)), np.nan)
     for j, symbol in enumerate(symbols):
-        closing = np.full(len(days), np.nan)
         found = closes[symbol]
-        closing[np.searchsorted(ordinals, [c.day.toordinal() for c in found])] = [
-            float(c.close) for c in found
-        ]
-        traded = np.full(len(days), np.nan)
-        for day, price in trades.get(symbol, ()):
-            traded[np.searchsorted(ordinals, day.toordinal()) :] = float(price)
-        known = ~np.isnan(closing)
-        first_close = int(np.argmax(known)) if known.any() else len(days)
-        last_close = np.maximum.accumulate(np.where(known, positions, 0))
-        prices[:, j] = np.where(positions < first_close, traded, closing[last_close])
+        closing = np.full(len(ordinals), np.nan)
+        closing[np.searchsorted(ordinals, found.ordinals)] = found.levels
+        dated = trades.get(symbol, ())
+        rows = np.searchsorted(ordinals, [day.toordinal() for day, _ in dated]).astype(np.int64)
+        traded = np.full(len(ordinals) + 1, np.nan)  # a spare row for trades after the last day
+        # Each trade's price from its row on, the later of two trades on a row winning: ledger
+        # order, so taking the last occurrence of each row (assignment order is not relied on).
+        last_of_row = len(rows) - 1 - np.unique(rows[::-1], return_index=True)[1]
+        traded[rows[last_of_row]] = [float(dated[k][1]) for k in last_of_row]
+        first_close = len(ordinals) if np.isnan(closing).all() else int(np.argmax(~np.isnan(closing)))
+        before = np.arange(len(ordinals)) < first_close
+        prices[:, j] = np.where(before, _last_known(traded[:-1]), _last_known(closing))
     return prices
 
 
@@ -163,7 +187,7 @@ def _flow_matrix(
 async def _history(deps: Dependencies, caller: Caller, portfolio_id: UUID) -> History:
     async with deps.unit_of_work() as uow:
         portfolio, _ = await load_portfolio(uow, caller, portfolio_id, require_read)
-        ledger = await uow.transactions.ledger(portfolio_id)
+        ledger = (await read_ledger(deps.ledgers, uow, portfolio)).transactions
     if not ledger:
         raise ValidationFailed.single("portfolio_id", "the portfolio has no transactions yet")
     inception, today = min(t.trade_date for t in ledger), deps.clock.now().date()
@@ -172,19 +196,17 @@ async def _history(deps: Dependencies, caller: Caller, portfolio_id: UUID) -> Hi
         _benchmark_closes(deps, portfolio, inception, today),
         *(deps.market_data.daily_closes(s, inception, today, adjusted=False) for s in symbols),
     )
-    closes = {
-        s: [c for c in found if inception <= c.day <= today]
-        for s, found in zip(symbols, fetched[1:], strict=True)
-    }
-    days = sorted({c.day for found in closes.values() for c in found} | {inception})
+    closes = {s: _Closes.of(found, inception, today) for s, found in zip(symbols, fetched[1:], strict=True)}
+    ordinals = np.unique(np.concatenate([[inception.toordinal()], *(c.ordinals for c in closes.values())]))
+    days = [date.fromordinal(o) for o in ordinals.tolist()]
     trades: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
-    for t in ledger_order(ledger):
+    for t in ledger_order(list(ledger)):
         if t.symbol and t.kind in (TransactionKind.BUY, TransactionKind.SELL):
             trades[t.symbol].append((t.trade_date, t.price))
     column = {s: j for j, s in enumerate(symbols)}
     ends = replay_daily(ledger, portfolio.policy, days)
-    held = np.nan_to_num(_quantity_matrix(ends, column) * _price_matrix(days, symbols, closes, trades))
-    cash = np.array([float(end.cash) for end in ends])
+    held = np.nan_to_num(_quantity_matrix(ends, column) * _price_matrix(ordinals, symbols, closes, trades))
+    cash = np.fromiter((float(end.cash) for end in ends), np.float64, len(ends))
     totals = np.round(cash + held.sum(axis=1), SERIES_DECIMALS)
     points = [
         ValuePoint(end.day, total, float(end.external_flow))

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
+from eqr_portfolio.app.ledger_cache import read_ledger
 from eqr_portfolio.app.ports import MarketData
 from eqr_portfolio.domain.access import AccessRole, require_read
 from eqr_portfolio.domain.book import Book, replay
@@ -66,8 +67,11 @@ async def value_portfolio(
         raise ValidationFailed.single("as_of", "must not be in the future")
     async with deps.unit_of_work() as uow:
         portfolio, role = await load_portfolio(uow, caller, portfolio_id, require_read)
-        ledger = await uow.transactions.ledger(portfolio_id)
-    book = replay(ledger, portfolio.policy, through=as_of)
+        ledger = await read_ledger(deps.ledgers, uow, portfolio)
+    if as_of is None:
+        book = ledger.book(portfolio.policy)
+    else:
+        book = replay(ledger.transactions, portfolio.policy, through=as_of)
     symbols = sorted(book.positions)
     prices, facts = await asyncio.gather(
         quotes_now(deps.market_data, symbols)

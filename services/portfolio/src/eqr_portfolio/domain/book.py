@@ -45,6 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from functools import cached_property
 from uuid import UUID
 
 from eqr_portfolio.domain.errors import LedgerRejected
@@ -84,15 +85,16 @@ class Position:
     dividends: Decimal
     fees: Decimal
 
-    @property
+    # Cached (the instance is frozen): a kept book is valued again at every request.
+    @cached_property
     def quantity(self) -> Decimal:
         return sum((lot.quantity for lot in self.lots), _ZERO)
 
-    @property
+    @cached_property
     def cost_basis(self) -> Decimal:
         return sum((lot.cost for lot in self.lots), _ZERO)
 
-    @property
+    @cached_property
     def average_cost(self) -> Decimal:
         """Cost per share, for display: a quotient, not an amount the ledger books."""
         return self.cost_basis / self.quantity
@@ -140,7 +142,7 @@ class Book:
     """Commissions on buys and sells; already inside the lots' costs and proceeds."""
     external_flows: tuple[ExternalFlow, ...]
 
-    @property
+    @cached_property
     def realised_pnl(self) -> Decimal:
         return sum((lot.realised_pnl for lot in self.closed_lots), _ZERO)
 
@@ -148,7 +150,7 @@ class Book:
     def income(self) -> Decimal:
         return self.dividends + self.interest
 
-    @property
+    @cached_property
     def net_external_flow(self) -> Decimal:
         return sum((flow.amount for flow in self.external_flows), _ZERO)
 

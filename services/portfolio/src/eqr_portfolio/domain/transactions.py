@@ -66,6 +66,8 @@ class Portfolio:
     policy: LedgerPolicy
     created_at: datetime
     updated_at: datetime
+    ledger_version: int = 0
+    """Bumped by every write to the ledger: a ledger read at one version is that version's ledger."""
 
 
 @dataclass(frozen=True)

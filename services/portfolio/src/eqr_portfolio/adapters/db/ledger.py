@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, insert, select, tuple_, update
+from sqlalchemy import RowMapping, Update, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eqr_portfolio.adapters.db.tables import changes, transactions
+from eqr_portfolio.adapters.db.tables import changes, portfolios, transactions
 from eqr_portfolio.domain.history import Change
 from eqr_portfolio.domain.transactions import Transaction, TransactionKind
 
@@ -43,8 +43,18 @@ def _values(transaction: Transaction) -> dict[str, Any]:
 
 
 class SqlTransactionRepository:
+    """Every write also bumps the portfolio's ``ledger_version`` in the same transaction, which is
+    what lets a reader trust a ledger it cached at that version."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def _bump_version(self, portfolio_id: UUID) -> None:
+        await self._session.execute(
+            update(portfolios)
+            .where(portfolios.c.id == portfolio_id)
+            .values(ledger_version=portfolios.c.ledger_version + 1)
+        )
 
     async def add_many(self, portfolio_id: UUID, entries: Sequence[Transaction]) -> list[Transaction]:
         """Inserts in the given order; the database assigns each its ledger ``sequence``."""
@@ -63,7 +73,9 @@ class SqlTransactionRepository:
         result = await self._session.execute(
             insert(transactions).returning(transactions, sort_by_parameter_order=True), rows
         )
-        return [_transaction(row) for row in result.mappings()]
+        stored = [_transaction(row) for row in result.mappings()]
+        await self._bump_version(portfolio_id)
+        return stored
 
     async def get(self, portfolio_id: UUID, transaction_id: UUID) -> Transaction | None:
         query = select(transactions).where(
@@ -102,14 +114,20 @@ class SqlTransactionRepository:
         return [_transaction(row) for row in (await self._session.execute(query)).mappings()]
 
     async def replace(self, transaction: Transaction) -> None:
-        await self._session.execute(
+        await self._changed(
             update(transactions).where(transactions.c.id == transaction.id).values(**_values(transaction))
         )
 
     async def set_deleted(self, transaction_id: UUID, deleted_at: datetime | None) -> None:
-        await self._session.execute(
+        await self._changed(
             update(transactions).where(transactions.c.id == transaction_id).values(deleted_at=deleted_at)
         )
+
+    async def _changed(self, statement: Update) -> None:
+        """Runs an update of one entry and bumps the version of the portfolio it belongs to."""
+        result = await self._session.execute(statement.returning(transactions.c.portfolio_id))
+        for portfolio_id in result.scalars().all():
+            await self._bump_version(portfolio_id)
 
 
 class SqlChangeRepository:

@@ -26,6 +26,7 @@ def _portfolio(row: RowMapping) -> Portfolio:
         policy=LedgerPolicy(CostMethod(row["cost_method"]), CashMode(row["cash_mode"]), row["allow_short"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        ledger_version=row["ledger_version"],
     )
 
 

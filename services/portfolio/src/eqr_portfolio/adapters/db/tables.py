@@ -54,6 +54,7 @@ portfolios = Table(
     Column("cost_method", Text, nullable=False),
     Column("cash_mode", Text, nullable=False),
     Column("allow_short", Boolean, nullable=False, server_default="false"),
+    Column("ledger_version", BigInteger, nullable=False, server_default="0"),
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("deleted_at", DateTime(timezone=True)),
