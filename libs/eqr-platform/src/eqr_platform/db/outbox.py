@@ -5,6 +5,11 @@ The relay publishes unpublished rows in id order with ``Nats-Msg-Id`` = the row'
 ``msg_id`` and marks them published. If the process dies after publishing but before
 marking, the next run publishes again and JetStream's duplicate window drops the copy:
 nothing is lost, nothing arrives twice.
+
+A commit that wrote events also sends a PostgreSQL notification on the outbox's channel, so
+the relay (of any replica) wakes at once instead of polling; without a notification it looks
+again every ``idle_seconds``, which also covers a notification missed while its listening
+connection was down. (Polling every 50 ms cost a service a tenth of a core doing nothing.)
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import contextlib
 import logging
 import time
 
+import psycopg
 from nats.js import JetStreamContext
 from prometheus_client import Counter
 from sqlalchemy import (
@@ -41,6 +47,12 @@ from eqr_platform.bus import publish
 log = logging.getLogger("eqr.outbox")
 
 RELAYED = Counter("outbox_relayed_total", "Events relayed from the outbox to JetStream", ["subject"])
+_RELISTEN_SECONDS = 5.0
+
+
+def notification_channel(table: Table) -> str:
+    """The channel a commit with events notifies: one per outbox (per service schema)."""
+    return f"eqr_outbox_{table.schema or 'public'}"
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -71,7 +83,7 @@ class OutboxRelay:
         js: JetStreamContext,
         *,
         batch_size: int = 200,
-        idle_seconds: float = 0.05,
+        idle_seconds: float = 1.0,
         retention_seconds: float = 86_400.0,
     ) -> None:
         self._engine = engine
@@ -83,14 +95,59 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         last_purge = 0.0
-        while not stop.is_set():
-            relayed = await self.relay_batch()
-            if time.monotonic() - last_purge > 600:
-                await self.purge_published()
-                last_purge = time.monotonic()
-            if relayed < self._batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self._idle_seconds)
+        listener: psycopg.AsyncConnection[object] | None = None
+        last_listen = float("-inf")
+        try:
+            while not stop.is_set():
+                if listener is None and time.monotonic() - last_listen > _RELISTEN_SECONDS:
+                    last_listen = time.monotonic()
+                    listener = await self._listen()
+                relayed = await self.relay_batch()
+                if time.monotonic() - last_purge > 600:
+                    await self.purge_published()
+                    last_purge = time.monotonic()
+                if relayed < self._batch_size and not await self._pause(stop, listener) and listener:
+                    await listener.close()
+                    listener = None
+        finally:
+            if listener is not None:
+                await listener.close()
+
+    async def _listen(self) -> psycopg.AsyncConnection[object] | None:
+        url = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        try:
+            connection: psycopg.AsyncConnection[object] = await psycopg.AsyncConnection.connect(
+                url, autocommit=True
+            )
+            await connection.execute(f'LISTEN "{notification_channel(self._table)}"')
+        except psycopg.Error as exc:
+            log.warning("outbox notifications unavailable; polling", extra={"error": repr(exc)})
+            return None
+        return connection
+
+    async def _pause(self, stop: asyncio.Event, listener: psycopg.AsyncConnection[object] | None) -> bool:
+        """Waits for a notification, the idle interval or ``stop``; False when the listener broke."""
+        if listener is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._idle_seconds)
+            return False
+        notified = asyncio.ensure_future(self._notification(listener))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({notified, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            notified.cancel()
+        if notified.done() and not notified.cancelled() and notified.exception() is not None:
+            log.warning(
+                "outbox notifications interrupted; polling", extra={"error": repr(notified.exception())}
+            )
+            return False
+        return True
+
+    async def _notification(self, listener: psycopg.AsyncConnection[object]) -> None:
+        async for _ in listener.notifies(timeout=self._idle_seconds, stop_after=1):
+            pass
 
     async def relay_batch(self) -> int:
         """Publish up to one batch of pending events; returns how many were relayed."""

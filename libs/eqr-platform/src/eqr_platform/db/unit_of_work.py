@@ -7,10 +7,11 @@ from types import TracebackType
 from typing import Any, Self
 
 from google.protobuf.message import Message
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eqr_platform.bus import trace_headers
+from eqr_platform.db.outbox import notification_channel
 
 
 class UnitOfWork:
@@ -61,6 +62,8 @@ class UnitOfWork:
     async def commit(self) -> None:
         if self._events:
             await self.session.execute(insert(self._outbox), self._events)
+            # Delivered at commit, to the relay of every replica.
+            await self.session.execute(select(func.pg_notify(notification_channel(self._outbox), "")))
             self._events = []
         await self.session.commit()
         self._committed = True
