@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import auth_gateway, market_data, portfolio, websocket
+from bench import auth_gateway, market_data, options, portfolio, websocket
 from bench.target import Target
 from eqr_launcher.fleet import Fleet
 from eqr_launcher.infrastructure import Infrastructure
@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, Callable[[Target], str]] = {
     "market-data": market_data.run,
     "portfolio": portfolio.run,
     "websocket": websocket.run,
+    "options": options.run,
 }
 
 

@@ -1,9 +1,10 @@
 """One socket from accept to close: authentication, requests, subscriptions, heartbeats, limits.
 
-Two tasks per socket: the reader answers requests in order and the writer sends what the
-mailbox holds; a timer enforces the deadlines (authentication, token expiry, idleness) and
-sends heartbeats. Anything may end the socket by calling ``end``; the first
-reason given is the close code the client sees, after the frames already queued.
+The socket's own task reads and answers requests in order, a writer task sends what the
+mailbox holds, and a timer enforces the deadlines (authentication, token expiry, idleness)
+and sends heartbeats: as few tasks as a socket can have, because sockets are many. Anything
+may end the socket by calling ``end``; the first reason given is the close code the client
+sees, after the frames already queued.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class LiveSession:
         self._principal: Principal | None = None
         self._subscriptions: dict[Channel, set[str]] = {}
         self._ending: tuple[CloseCode, str] | None = None
-        self._ended = asyncio.Event()
+        self._reading: asyncio.Task[object] | None = None
         self._opened_at = self._last_heard = self._last_heartbeat = time.monotonic()
         self._control = 0
         self._background: set[asyncio.Task[None]] = set()
@@ -106,9 +107,12 @@ class LiveSession:
             self.end(CloseCode.TOO_SLOW, "the client is not reading")
 
     def end(self, code: CloseCode, reason: str) -> None:
-        if self._ending is None:
-            self._ending = (code, reason)
-            self._ended.set()
+        if self._ending is not None:
+            return
+        self._ending = (code, reason)
+        # The socket's own task reads requests; from anywhere else, interrupt its read.
+        if self._reading is not None and self._reading is not asyncio.current_task():
+            self._reading.cancel()
 
     def lose_access(self, portfolio_id: str, code: str, message: str) -> None:
         keys = self._subscriptions.get("portfolio", set())
@@ -131,21 +135,26 @@ class LiveSession:
         await self._websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offers else None)
         self._hub.connect(self)
         self._metrics.sockets.inc()
-        tasks = [asyncio.create_task(self._write())]
+        writer = asyncio.create_task(self._write())
         self._watch()
+        self._reading = reading = asyncio.current_task()
+        assert reading is not None
         try:
             token = offered_token(self._websocket)
             if token is not None:
                 await self._authenticate(None, token)
             # Requests are read once a token offered with the connection has been checked.
-            tasks.append(asyncio.create_task(self._read()))
-            await self._ended.wait()
+            await self._read()
+        except asyncio.CancelledError:
+            if self._ending is None:  # not ours: the server is stopping
+                raise
+            reading.uncancel()
         finally:
+            self._reading = None
             if self._timer is not None:
                 self._timer.cancel()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
             self._metrics.sockets.dec()
             await self._hub.disconnect(self, self._subscriptions)
             await self._close()
@@ -171,7 +180,7 @@ class LiveSession:
             self.end(CloseCode.GOING_AWAY, "")
 
     async def _read(self) -> None:
-        while True:
+        while self._ending is None:
             message = await self._websocket.receive()
             if message["type"] == "websocket.disconnect":
                 self.end(CloseCode.GOING_AWAY, "")

@@ -1,0 +1,1 @@
+"""Options service: pricing, Greeks, implied volatility, chains and surfaces, strategies."""
