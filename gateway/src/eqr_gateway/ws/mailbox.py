@@ -18,12 +18,13 @@ class MailboxFull(Exception):
 
 
 class Mailbox:
+    __slots__ = ("_capacity", "_ready", "_waiting", "replaced")
+
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
         self._waiting: dict[str, str] = {}
         self._ready = asyncio.Event()
-        self.replaced = 0
-        """Frames superseded before they were sent (a measure of how far behind the reader is)."""
+        self.replaced = 0  # frames superseded before they were sent: how far behind the reader is
 
     def post(self, key: str, frame: str) -> None:
         if key in self._waiting:

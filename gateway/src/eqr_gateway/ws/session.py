@@ -53,6 +53,8 @@ class Limits:
 class _RateLimit:
     """A token bucket: ``burst`` messages at once, refilled at ``rate`` per second."""
 
+    __slots__ = ("_at", "_burst", "_rate", "_tokens")
+
     def __init__(self, rate: float, burst: int) -> None:
         self._rate = rate
         self._burst = float(burst)
@@ -77,6 +79,29 @@ def offered_token(websocket: WebSocket) -> str | None:
 
 
 class LiveSession:
+    # Slots: thousands of sockets each hold one; a per-instance __dict__ would be a quarter of it.
+    __slots__ = (
+        "_background",
+        "_control",
+        "_ending",
+        "_hub",
+        "_last_heard",
+        "_last_heartbeat",
+        "_limits",
+        "_mailbox",
+        "_metrics",
+        "_opened_at",
+        "_principal",
+        "_rate",
+        "_reading",
+        "_resources",
+        "_subscriptions",
+        "_timer",
+        "_websocket",
+        "session_id",
+        "user_id",
+    )
+
     def __init__(
         self, websocket: WebSocket, resources: Resources, hub: Hub, limits: Limits, metrics: LiveMetrics
     ) -> None:
