@@ -23,7 +23,6 @@ import math
 import os
 import random
 import statistics
-import string
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -40,6 +39,7 @@ import pandas as pd
 from bench.load import percentile
 from bench.rawhttp import RawClient
 from bench.target import Target
+from bench.universe import tradeable_symbols
 from eqr_launcher.registry import DEMO_EMAIL, DEMO_PASSWORD
 
 HOLDINGS = 500
@@ -154,18 +154,6 @@ async def _login(client: httpx.AsyncClient) -> dict[str, str]:
     login = await client.post("/api/v1/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
     login.raise_for_status()
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
-
-
-async def _tradeable(client: httpx.AsyncClient, headers: dict[str, str]) -> list[str]:
-    """Every equity and ETF: a search per initial letter lists symbol-prefix matches first."""
-    found: set[str] = set()
-    for letter in string.ascii_uppercase:
-        response = await client.get(
-            "/api/v1/stocks/search", params={"q": letter, "limit": 50}, headers=headers
-        )
-        response.raise_for_status()
-        found |= {i["symbol"] for i in response.json()["items"] if i["asset_class"] in ("equity", "etf")}
-    return sorted(found)
 
 
 async def _portfolio(
@@ -371,7 +359,7 @@ async def _measure(gateway: str) -> Results:
     load_before = os.getloadavg()
     async with httpx.AsyncClient(base_url=gateway, timeout=60) as client:
         headers = await _login(client)
-        priced = await _tradeable(client, headers)
+        priced = await tradeable_symbols(client, headers)
         wide_ledger, lots_ledger = _valuation_ledgers(priced, date.today() - timedelta(days=365))
         wide = await _portfolio(client, headers, "Bench: 500 holdings", wide_ledger)
         lots = await _portfolio(client, headers, "Bench: priced lots", lots_ledger)
