@@ -185,14 +185,19 @@ class LiveSession:
             await self._close()
 
     async def _close(self) -> None:
+        """Sends what is queued (unless the client stopped reading), then the close frame; each
+        within a bound, since a client that does not read can hold a send forever."""
         if self._websocket.client_state != WebSocketState.CONNECTED:
             return
         code, reason = self._ending or (CloseCode.GOING_AWAY, "")
+        if code != CloseCode.TOO_SLOW:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(_FLUSH_SECONDS):
+                    for frame in self._mailbox.drain():
+                        await self._websocket.send_text(frame)
         with contextlib.suppress(Exception):
             async with asyncio.timeout(_FLUSH_SECONDS):
-                for frame in self._mailbox.drain():
-                    await self._websocket.send_text(frame)
-            await self._websocket.close(code=code, reason=reason)
+                await self._websocket.close(code=code, reason=reason)
 
     async def _write(self) -> None:
         try:
