@@ -434,7 +434,7 @@ def run(target: Target) -> str:
             'Sequential requests over one keep-alive connection (bench/rawhttp.py); "first" is the',
             f"first request after the portfolio was imported, then {WARMUP_REQUESTS} warm-up requests. The",
             "portfolio service keeps the raw closes of settled days, so the first ten-year request fetches",
-            "ten years of closes and the later ones only the last two days of each symbol.",
+            "ten years of closes and the later ones only the recent days, every symbol in one batch call.",
             "Targets (issue 4): valuation of a 500-holding portfolio p95 < 50 ms; ten-year performance",
             "< 300 ms.",
             "",
@@ -459,16 +459,17 @@ def run(target: Target) -> str:
             f" of the simulator's history: {POSITIONS} positions (names that did not split in the ten"
             " years) opened on different days over the first four years and topped up later,"
             " quarterly deposits and dividends, a withdrawal and partial sells, benchmark"
-            f" {BENCHMARK}. The service rebuilds the daily value series from the ledger and each"
-            " symbol's closes (over gRPC from market-data) on every request, then every period,"
-            " the calendar, contributions and the benchmark comparison.",
+            f" {BENCHMARK}. The service rebuilds the daily value series from the ledger (kept"
+            " replayed until it changes) and every symbol's closes (one batch call to market-data"
+            " for the recent days) on every request, then every period, the calendar,"
+            " contributions and the benchmark comparison.",
             f"- Peer, the same since-inception TWR, volatility and max drawdown computed the way an"
             f" analyst would in a notebook (pandas {pd.__version__} and numpy over the same closes and"
             f" ledger): p50 {compute_p50:.1f} ms from closes already in memory, {fetch_p50:.0f} ms"
             f" including fetching the {POSITIONS} ten-year histories through the gateway one after"
             f" another. Our performance route, p50: {ours_p50 / compute_p50:.1f}x the in-memory"
             f" notebook and {ours_p50 / fetch_p50:.2f}x the notebook with its fetches. The ratio is"
-            " the price of being a service: exact Decimal replay of the ledger, the closes fetched"
+            " the price of being a service: the exact Decimal ledger, the recent closes fetched"
             " over gRPC on each request, nine periods with money-weighted returns, the calendar,"
             " contributions, the benchmark comparison and a 2,500-point JSON series, against three"
             " vectorised figures.",

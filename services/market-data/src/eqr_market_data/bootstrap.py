@@ -23,6 +23,7 @@ from eqr_market_data.adapters.publisher import EVENTS_STREAM, QUOTES_STREAM, Jet
 from eqr_market_data.adapters.simulator import SimulatorSource
 from eqr_market_data.api.errors import ERRORS
 from eqr_market_data.api.servicer import MarketDataServicer
+from eqr_market_data.app.closes import ClosesService
 from eqr_market_data.app.history import HistoryService
 from eqr_market_data.app.ingest import BarImporter, ImportReport
 from eqr_market_data.app.live import Ticker
@@ -89,6 +90,7 @@ async def import_file(
 @dataclass
 class Runtime:
     app: MarketDataApp
+    closes: ClosesService
     background: list[BackgroundTask]
 
 
@@ -132,6 +134,17 @@ async def runtime(settings: MarketDataSettings) -> AsyncIterator[Runtime]:
         history = HistoryService(
             universe, store, sources, quotes, history_cache, SingleFlight(), calendar, clock
         )
+        closes = ClosesService(
+            universe,
+            store,
+            history,
+            quotes,
+            history_cache,
+            SingleFlight(),
+            calendar,
+            clock,
+            max_queries=settings.max_batch_symbols,
+        )
         importer = BarImporter(universe, store, history_cache, calendar, clock)
         app = MarketDataApp(
             universe,
@@ -163,7 +176,7 @@ async def runtime(settings: MarketDataSettings) -> AsyncIterator[Runtime]:
             )
             await ticker.step(asyncio.get_running_loop().time())
             background.append(ticker.run)
-        yield Runtime(app, background)
+        yield Runtime(app, closes, background)
     finally:
         await http.aclose()
         await nats_client.close()
@@ -182,7 +195,7 @@ async def run(settings: MarketDataSettings, *, stop: asyncio.Event | None = None
             [
                 Servicer(
                     market_data_service_pb2_grpc.add_MarketDataServiceServicer_to_server,
-                    MarketDataServicer(running.app),
+                    MarketDataServicer(running.app, running.closes),
                     market_data_service_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,
                 )
             ],

@@ -12,8 +12,9 @@ from eqr.common.v1 import date_pb2
 from eqr.market_data.v1 import events_pb2
 from eqr.market_data.v1 import market_data_service_pb2 as service_pb
 from eqr.market_data.v1 import resources_pb2 as pb
+from eqr_market_data.app.closes import Closes
 from eqr_market_data.app.history import History
-from eqr_market_data.app.ports import PackedBars
+from eqr_market_data.app.ports import PackedBars, PackedCloses
 from eqr_market_data.domain.errors import InvalidRequest
 from eqr_market_data.domain.market import MarketSnapshot, Pair
 from eqr_market_data.domain.model import (
@@ -171,6 +172,37 @@ def unpack_bars(symbol: str, interval: Interval, packed: PackedBars) -> list[Bar
         )
         for bar in message.bars
     ]
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def pack_closes(bars: Sequence[Bar]) -> PackedCloses:
+    """The bars' days and closes as the columns of a ``DailyCloses``: what the closes cache keeps
+    and what a batch-closes reply starts from."""
+    message = service_pb.DailyCloses(
+        days=[bar.start.date().toordinal() - _EPOCH_ORDINAL for bar in bars],
+        closes=[bar.close for bar in bars],
+    )
+    return PackedCloses(message.SerializeToString(), bars[-1].start.date() if bars else None)
+
+
+def read_packed_closes(data: bytes) -> PackedCloses:
+    """What ``pack_closes`` wrote, with its last day."""
+    days = service_pb.DailyCloses.FromString(data).days
+    return PackedCloses(data, date.fromordinal(_EPOCH_ORDINAL + days[-1]) if days else None)
+
+
+def closes_to_pb(closes: Closes) -> service_pb.DailyCloses:
+    """The packed closes as they are, then the live one."""
+    message = service_pb.DailyCloses.FromString(closes.packed.data)
+    if closes.live is not None:
+        message.days.append(closes.live.start.date().toordinal() - _EPOCH_ORDINAL)
+        message.closes.append(closes.live.close)
+    message.symbol = closes.symbol
+    message.adjusted = closes.adjusted
+    message.revision = closes.revision
+    return message
 
 
 def history_to_pb(history: History) -> service_pb.GetHistoryResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import grpc
 import nats
@@ -12,11 +12,18 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from eqr.common.v1 import date_pb2
 from eqr.market_data.v1 import events_pb2, market_data_service_pb2_grpc, resources_pb2
 from eqr.market_data.v1 import market_data_service_pb2 as pb
 from eqr_platform.grpc import decode_error
+from eqr_platform.protobuf import date_pb
 
 Stub = market_data_service_pb2_grpc.MarketDataServiceStub
+
+
+def date_pb_raw(year: int, month: int, day: int) -> date_pb2.Date:
+    """A date message as a hostile caller may send it: not necessarily a real date."""
+    return date_pb2.Date(year=year, month=month, day=day)
 
 
 def _ts(at: datetime) -> Timestamp:
@@ -114,6 +121,76 @@ async def test_inverted_range_names_the_field(market_stub: Stub) -> None:
     error = decode_error(exc_info.value)
     assert error.code == grpc.StatusCode.INVALID_ARGUMENT
     assert [v.field for v in error.violations] == ["from"]
+
+
+def _closes_query(symbol: str, start: date, *, adjusted: bool = False) -> pb.DailyClosesQuery:
+    return pb.DailyClosesQuery(
+        symbol=symbol, start=date_pb(start), end=date_pb(date.today()), adjusted=adjusted
+    )
+
+
+async def test_batch_closes_agree_with_history_and_name_unknown_symbols(market_stub: Stub) -> None:
+    start = datetime.now(UTC) - timedelta(days=3650)
+    request = pb.BatchGetDailyClosesRequest(
+        queries=[
+            _closes_query("jpm", start.date()),
+            _closes_query("NOPE", start.date()),
+            _closes_query("^GSPC", start.date(), adjusted=True),
+        ]
+    )
+    reply = await market_stub.BatchGetDailyCloses(request)
+    again = await market_stub.BatchGetDailyCloses(request)  # from the cache
+    assert list(reply.unknown_symbols) == ["NOPE"]
+    assert [(s.symbol, s.adjusted) for s in reply.series] == [("JPM", False), ("^GSPC", True)]
+    for series, symbol, adjusted in [(reply.series[0], "JPM", False), (reply.series[1], "^GSPC", True)]:
+        history = await market_stub.GetHistory(
+            pb.GetHistoryRequest(
+                symbol=symbol, interval=resources_pb2.INTERVAL_1D, start=_ts(start), adjusted=adjusted
+            )
+        )
+        days = [(date(1970, 1, 1) + timedelta(days=d)) for d in series.days]
+        # The last close is the live day's, which ticks between the reads.
+        assert days == [bar.start.ToDatetime().date() for bar in history.bars]
+        assert list(series.closes)[:-1] == [bar.close for bar in history.bars][:-1]
+    assert list(again.series[0].days) == list(reply.series[0].days)
+    assert list(again.series[0].closes)[:-1] == list(reply.series[0].closes)[:-1]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        (pb.DailyClosesQuery(symbol="x" * 10_000, start=date_pb(date(2024, 1, 2))), "queries[0].symbol"),
+        (pb.DailyClosesQuery(symbol="JPM"), "queries[0].start"),
+        (pb.DailyClosesQuery(symbol="JPM", start=date_pb_raw(2024, 13, 1)), "queries[0].start"),
+        (pb.DailyClosesQuery(symbol="JPM", start=date_pb_raw(-5, 1, 1)), "queries[0].start"),
+        (
+            pb.DailyClosesQuery(symbol="JPM", start=date_pb(date(2024, 1, 2)), end=date_pb_raw(2024, 2, 30)),
+            "queries[0].end",
+        ),
+        (
+            pb.DailyClosesQuery(symbol="JPM", start=date_pb(date(2024, 3, 1)), end=date_pb(date(2024, 2, 1))),
+            "queries[0].start",
+        ),
+        (pb.DailyClosesQuery(symbol="JPM", start=date_pb(date(1950, 1, 1))), "queries[0].start"),
+    ],
+)
+async def test_a_bad_closes_query_names_its_field(
+    market_stub: Stub, query: pb.DailyClosesQuery, field: str
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await market_stub.BatchGetDailyCloses(pb.BatchGetDailyClosesRequest(queries=[query]))
+    error = decode_error(refused.value)
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in error.violations] == [field]
+
+
+async def test_too_many_closes_queries_are_refused(market_stub: Stub) -> None:
+    for queries in ([], [_closes_query("JPM", date.today())] * 501):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await market_stub.BatchGetDailyCloses(pb.BatchGetDailyClosesRequest(queries=queries))
+        error = decode_error(refused.value)
+        assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert [v.field for v in error.violations] == ["queries"]
 
 
 async def test_intraday_history_is_resampled(market_stub: Stub) -> None:

@@ -10,7 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from redis.asyncio import Redis
 
+from eqr.market_data.v1 import market_data_service_pb2 as pb
 from eqr_market_data.adapters.cache import RedisHistoryCache, RedisOverviewCache
+from eqr_market_data.app.ports import CloseSlice
 from eqr_market_data.domain.market import MarketSnapshot
 from eqr_market_data.domain.model import AssetClass, Bar, Breadth, Instrument, Interval, Quote
 from eqr_platform.cache import connect_redis
@@ -65,6 +67,33 @@ async def test_an_empty_slice_is_not_kept(redis: Redis) -> None:
     packed = await cache.put(symbol, "k", [])
     assert packed.last_day is None
     assert await cache.get(symbol, "k") is None
+
+
+async def test_closes_come_back_as_put_under_their_revision_and_new_bars_move_it(redis: Redis) -> None:
+    cache = RedisHistoryCache(redis, ttl_seconds=60)
+    symbol = f"T{uuid.uuid4().hex[:6].upper()}"
+    bars = _bars(symbol, 2514)
+    [revision] = await cache.revisions([symbol])
+    where = CloseSlice(symbol, revision, "k")
+    [put] = await cache.put_closes([(where, bars)])
+    assert await cache.get_closes([where, CloseSlice(symbol, revision, "other")]) == [put, None]
+    message = pb.DailyCloses.FromString(put.data)
+    assert [date(1970, 1, 1) + timedelta(days=d) for d in message.days] == [b.start.date() for b in bars]
+    assert list(message.closes) == [b.close for b in bars]
+    assert put.last_day == bars[-1].start.date()
+    await cache.invalidate(symbol)
+    assert await cache.revisions([symbol]) == [revision + 1]
+
+
+async def test_an_empty_closes_slice_is_kept_only_briefly(redis: Redis) -> None:
+    cache = RedisHistoryCache(redis, ttl_seconds=60, empty_ttl_seconds=1)
+    symbol = f"T{uuid.uuid4().hex[:6].upper()}"
+    where = CloseSlice(symbol, 0, "k")
+    [empty] = await cache.put_closes([(where, [])])
+    assert empty.last_day is None
+    assert await cache.get_closes([where]) == [empty]
+    await asyncio.sleep(1.2)
+    assert await cache.get_closes([where]) == [None]
 
 
 async def test_the_snapshot_is_replaced_and_expires(redis: Redis) -> None:

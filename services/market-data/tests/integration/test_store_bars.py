@@ -50,6 +50,30 @@ async def test_the_daily_range_includes_both_ends(store: SqlMarketStore) -> None
     assert await store.daily_bars("AAPL", DAYS[4], DAYS[2]) == []
 
 
+async def test_many_daily_ranges_are_read_at_once_each_as_asked(store: SqlMarketStore) -> None:
+    await store.save_daily_bars(
+        [_daily(s, day, 100.0 + i) for s in ("AAPL", "MSFT") for i, day in enumerate(DAYS)]
+    )
+
+    found = await store.daily_bars_many(
+        [
+            ("MSFT", DAYS[5], DAYS[7]),
+            ("AAPL", DAYS[0], DAYS[1]),
+            ("NOPE", DAYS[0], DAYS[9]),
+            ("AAPL", DAYS[8], DAYS[9]),
+        ]
+    )
+
+    assert found == [
+        await store.daily_bars("MSFT", DAYS[5], DAYS[7]),
+        await store.daily_bars("AAPL", DAYS[0], DAYS[1]),
+        [],
+        await store.daily_bars("AAPL", DAYS[8], DAYS[9]),
+    ]
+    assert [bar.close for bar in found[3]] == [108.0, 109.0]
+    assert await store.daily_bars_many([]) == []
+
+
 async def test_a_daily_upsert_replaces_the_stored_bar(store: SqlMarketStore) -> None:
     await store.save_daily_bars([_daily("AAPL", day, 100.0) for day in DAYS[:3]])
     corrected = _daily("AAPL", DAYS[1], 150.0, source=Source.IMPORT)

@@ -4,11 +4,12 @@ no write in between, the kept book is served again."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+import numpy as np
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -21,7 +22,7 @@ from eqr_portfolio.app import ledger
 from eqr_portfolio.app.caller import Caller
 from eqr_portfolio.app.dependencies import Dependencies, Limits
 from eqr_portfolio.app.holdings import HoldingChange, set_holding
-from eqr_portfolio.app.ports import DailyClose, InstrumentFacts, MarketQuote
+from eqr_portfolio.app.ports import CloseSeries, ClosesQuery, InstrumentFacts, MarketQuote
 from eqr_portfolio.app.valuation import value_portfolio
 from eqr_portfolio.domain.drafts import TransactionDraft
 from eqr_portfolio.domain.transactions import LedgerPolicy, Portfolio, TransactionKind
@@ -39,8 +40,8 @@ class OnePrice:
     async def instruments(self, symbols: Collection[str]) -> dict[str, InstrumentFacts]:
         return {}
 
-    async def daily_closes(self, symbol: str, start: date, end: date, *, adjusted: bool) -> list[DailyClose]:
-        return []
+    async def close_series(self, queries: Sequence[ClosesQuery]) -> list[CloseSeries]:
+        return [CloseSeries(np.zeros(0, np.int64), np.zeros(0)) for _ in queries]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ audience. The portfolio's live value lands on its own stream, last value kept.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import nats
+import numpy as np
 import pytest
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -42,7 +43,7 @@ from eqr_portfolio.app import alerts as alert_cases
 from eqr_portfolio.app.caller import Caller
 from eqr_portfolio.app.dependencies import Dependencies, Limits
 from eqr_portfolio.app.live import LiveValuation
-from eqr_portfolio.app.ports import DailyClose, InstrumentFacts, MarketQuote
+from eqr_portfolio.app.ports import CloseSeries, ClosesQuery, InstrumentFacts, MarketQuote
 from eqr_portfolio.domain.access import AccessRole, Share
 from eqr_portfolio.domain.alerts import AlertKind, AlertState, RecordedTrigger
 from eqr_portfolio.domain.book import replay
@@ -84,8 +85,8 @@ class KnownSymbols:
             s: InstrumentFacts(s, s, "Technology", "Software", "USD") for s in symbols if s in self._symbols
         }
 
-    async def daily_closes(self, symbol: str, start: date, end: date, *, adjusted: bool) -> list[DailyClose]:
-        return []
+    async def close_series(self, queries: Sequence[ClosesQuery]) -> list[CloseSeries]:
+        return [CloseSeries(np.zeros(0, np.int64), np.zeros(0)) for _ in queries]
 
 
 @pytest.fixture(scope="module")

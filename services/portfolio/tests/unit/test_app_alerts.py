@@ -3,7 +3,7 @@ once-per-crossing firing, throttled revaluation, book invalidation and the drawd
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -11,13 +11,14 @@ from types import TracebackType
 from typing import Any
 from uuid import UUID, uuid4
 
+import numpy as np
 import pytest
 
 from eqr_portfolio.app import alerts as alert_cases
 from eqr_portfolio.app.caller import Caller
 from eqr_portfolio.app.dependencies import Dependencies, Limits
 from eqr_portfolio.app.live import LiveValuation
-from eqr_portfolio.app.ports import InstrumentFacts, MarketQuote
+from eqr_portfolio.app.ports import CloseSeries, ClosesQuery, InstrumentFacts, MarketQuote
 from eqr_portfolio.domain.access import AccessRole
 from eqr_portfolio.domain.alerts import (
     Alert,
@@ -184,8 +185,8 @@ class FakeMarketData:
     async def instruments(self, symbols: Collection[str]) -> dict[str, InstrumentFacts]:
         return {s: InstrumentFacts(s, s, "Technology", "Software", "USD") for s in symbols if s in self.known}
 
-    async def daily_closes(self, symbol: str, start: date, end: date, *, adjusted: bool) -> list[Any]:
-        return []
+    async def close_series(self, queries: Sequence[ClosesQuery]) -> list[CloseSeries]:
+        return [CloseSeries(np.zeros(0, np.int64), np.zeros(0)) for _ in queries]
 
 
 @dataclass

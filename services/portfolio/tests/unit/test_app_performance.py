@@ -5,18 +5,19 @@ replays the ledger up to each day on its own."""
 from __future__ import annotations
 
 import random
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from uuid import UUID, uuid4
 
+import numpy as np
 import pytest
 
 from eqr_portfolio.app.caller import Caller
 from eqr_portfolio.app.dependencies import Dependencies, Limits
 from eqr_portfolio.app.performance import History, _history, portfolio_performance
-from eqr_portfolio.app.ports import DailyClose, InstrumentFacts, MarketQuote, UserRef
+from eqr_portfolio.app.ports import CloseSeries, ClosesQuery, InstrumentFacts, MarketQuote, UserRef
 from eqr_portfolio.domain.access import AccessRole
 from eqr_portfolio.domain.book import replay
 from eqr_portfolio.domain.errors import LedgerRejected
@@ -66,9 +67,19 @@ class FakeMarket:
     async def instruments(self, symbols: Collection[str]) -> dict[str, InstrumentFacts]:
         return {}
 
-    async def daily_closes(self, symbol: str, start: date, end: date, *, adjusted: bool) -> list[DailyClose]:
-        by_day = self.closes.get(symbol, {})
-        return [DailyClose(day, D(close)) for day, close in sorted(by_day.items()) if start <= day <= end]
+    async def close_series(self, queries: Sequence[ClosesQuery]) -> list[CloseSeries]:
+        found = []
+        for q in queries:
+            inside = sorted(
+                (d, float(c)) for d, c in self.closes.get(q.symbol, {}).items() if q.start <= d <= q.end
+            )
+            found.append(
+                CloseSeries(
+                    np.array([d.toordinal() for d, _ in inside], dtype=np.int64),
+                    np.array([c for _, c in inside], dtype=np.float64),
+                )
+            )
+        return found
 
 
 class NoDirectory:

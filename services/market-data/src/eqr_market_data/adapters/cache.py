@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 
 from eqr.market_data.v1 import events_pb2, resources_pb2
-from eqr_market_data.app.ports import PackedBars
+from eqr_market_data.app.ports import CloseSlice, PackedBars, PackedCloses
 from eqr_market_data.domain.market import MarketSnapshot
 from eqr_market_data.domain.model import Bar, Interval, Quote
 from eqr_market_data.wire import (
     pack_bars,
+    pack_closes,
     quote_from_pb,
     quote_to_pb,
     read_packed,
+    read_packed_closes,
     snapshot_from_pb,
     snapshot_to_pb,
     unpack_bars,
@@ -38,15 +40,25 @@ class RedisQuoteCache:
         await self._cache.set_many({quote.symbol: quote_to_pb(quote).SerializeToString() for quote in quotes})
 
 
-class RedisHistoryCache:
-    """Packed history slices under a per-symbol generation: new data bumps the generation, so
-    every older slice of that symbol stops being found and simply expires."""
+EMPTY_CLOSES_TTL_SECONDS = 30
+"""An empty slice (the days since the last stored bar, before the next one is stored) is kept
+this long: new bars move the symbol to a new generation anyway, this bounds the rest (bars a
+source has but nobody stored yet)."""
 
-    def __init__(self, redis: Redis, *, ttl_seconds: int) -> None:
+
+class RedisHistoryCache:
+    """Packed history and closes slices under a per-symbol generation: new data bumps the
+    generation, so every older slice of that symbol stops being found and simply expires."""
+
+    def __init__(
+        self, redis: Redis, *, ttl_seconds: int, empty_ttl_seconds: int = EMPTY_CLOSES_TTL_SECONDS
+    ) -> None:
         self._redis = redis
         self._cache = RedisCache(
             redis, "history", prefix="eqr:market-data:history", ttl_ms=ttl_seconds * 1000
         )
+        self._closes = RedisCache(redis, "closes", prefix="eqr:market-data:closes", ttl_ms=ttl_seconds * 1000)
+        self._empty_ttl_ms = empty_ttl_seconds * 1000
 
     def _generation_key(self, symbol: str) -> str:
         return f"eqr:market-data:history-generation:{symbol}"
@@ -70,6 +82,26 @@ class RedisHistoryCache:
 
     async def invalidate(self, symbol: str) -> None:
         await self._redis.incr(self._generation_key(symbol))
+
+    async def revisions(self, symbols: Sequence[str]) -> list[int]:
+        if not symbols:
+            return []
+        generations = await self._redis.mget([self._generation_key(s) for s in symbols])
+        return [int(g or 0) for g in generations]
+
+    async def get_closes(self, slices: Sequence[CloseSlice]) -> list[PackedCloses | None]:
+        values = await self._closes.get_many([f"{s.symbol}:{s.revision}:{s.key}" for s in slices])
+        return [None if value is None else read_packed_closes(value) for value in values]
+
+    async def put_closes(self, slices: Sequence[tuple[CloseSlice, Sequence[Bar]]]) -> list[PackedCloses]:
+        packed = [pack_closes(bars) for _, bars in slices]
+        keys = [f"{s.symbol}:{s.revision}:{s.key}" for s, _ in slices]
+        await self._closes.set_many({k: p.data for k, p in zip(keys, packed, strict=True) if p.last_day})
+        await self._closes.set_many(
+            {k: p.data for k, p in zip(keys, packed, strict=True) if not p.last_day},
+            ttl_ms=self._empty_ttl_ms,
+        )
+        return packed
 
 
 class RedisOverviewCache:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 import grpc
 
 from eqr.market_data.v1 import market_data_service_pb2 as pb
 from eqr.market_data.v1 import market_data_service_pb2_grpc, resources_pb2
 from eqr_market_data import wire
+from eqr_market_data.app.closes import ClosesQuery, ClosesService
 from eqr_market_data.app.history import History
 from eqr_market_data.app.service import MarketDataApp
 from eqr_market_data.domain.errors import InvalidRequest
 from eqr_market_data.domain.model import Period
 from eqr_platform.grpc.context import current_call
 from eqr_platform.grpc.errors import ServiceError
+from eqr_platform.protobuf import from_date_pb
 
 Context = Any
 HISTORY_CHUNK = 1000
@@ -37,13 +40,23 @@ def _period(raw: str) -> Period:
         raise InvalidRequest("period", "must be annual or quarterly") from None
 
 
+def _day(query: pb.DailyClosesQuery, position: int, field: Literal["start", "end"]) -> date | None:
+    if not query.HasField(field):
+        return None
+    try:
+        return from_date_pb(getattr(query, field))
+    except ValueError:
+        raise InvalidRequest(f"queries[{position}].{field}", "is not a date") from None
+
+
 def _movers(pairs: list[Any]) -> list[resources_pb2.MarketMover]:
     return [wire.mover_to_pb(instrument, quote) for instrument, quote in pairs]
 
 
 class MarketDataServicer(market_data_service_pb2_grpc.MarketDataServiceServicer):
-    def __init__(self, app: MarketDataApp) -> None:
+    def __init__(self, app: MarketDataApp, closes: ClosesService) -> None:
         self._app = app
+        self._closes = closes
 
     async def GetInstrument(
         self, request: pb.GetInstrumentRequest, context: Context
@@ -98,6 +111,18 @@ class MarketDataServicer(market_data_service_pb2_grpc.MarketDataServiceServicer)
             wire.from_timestamp(request.start) if request.HasField("start") else None,
             wire.from_timestamp(request.end) if request.HasField("end") else None,
             adjusted=request.adjusted,
+        )
+
+    async def BatchGetDailyCloses(
+        self, request: pb.BatchGetDailyClosesRequest, context: Context
+    ) -> pb.BatchGetDailyClosesResponse:
+        queries = [
+            ClosesQuery(q.symbol, _day(q, i, "start"), _day(q, i, "end"), q.adjusted)
+            for i, q in enumerate(request.queries)
+        ]
+        found, unknown = await self._closes.closes(queries)
+        return pb.BatchGetDailyClosesResponse(
+            series=[wire.closes_to_pb(closes) for closes in found], unknown_symbols=unknown
         )
 
     async def ListCorporateActions(

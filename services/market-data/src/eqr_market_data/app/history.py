@@ -146,7 +146,7 @@ class HistoryService:
 
         async def load() -> PackedBars:
             bars = await self._store.daily_bars(symbol, first, last)
-            bars = bars or await self._fetch_daily(symbol, first, last)
+            bars = bars or await self.fetch_daily(symbol, first, last)
             if adjusted and bars:
                 tail = _newer(live, bars[-1].start.date())
                 series = adjust_bars([*bars, *tail], await self._store.corporate_actions(symbol))
@@ -155,8 +155,9 @@ class HistoryService:
 
         return await self._flights.do((symbol, key), load)
 
-    async def _fetch_daily(self, symbol: str, first: date, last: date) -> list[Bar]:
-        """Bars the store lacks, from the sources, checked and stored for next time."""
+    async def fetch_daily(self, symbol: str, first: date, last: date) -> list[Bar]:
+        """Bars the store lacks, from the sources, checked and stored for next time (and the
+        symbol's cached slices dropped, as some may hold none of these days)."""
         fetched = await self._sources.daily_bars(symbol, first, last)
         if not fetched:
             return []
@@ -168,4 +169,6 @@ class HistoryService:
         )
         await self._store.save_corporate_actions(actions)
         await self._store.save_daily_bars(good, issues)
+        if good:
+            await self._cache.invalidate(symbol)
         return good

@@ -125,6 +125,10 @@ class MarketStore(Protocol):
         """Oldest first, ``start <= day <= end``."""
         ...
 
+    async def daily_bars_many(self, ranges: Sequence[tuple[str, date, date]]) -> list[list[Bar]]:
+        """``daily_bars`` of each (symbol, start, end), in order, read in one query."""
+        ...
+
     async def last_daily_dates(self) -> dict[str, date]:
         """The newest stored trading day per symbol."""
         ...
@@ -206,6 +210,40 @@ class HistoryCache(Protocol):
     def unpack(self, symbol: str, interval: Interval, packed: PackedBars) -> list[Bar]: ...
 
     async def invalidate(self, symbol: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class PackedCloses:
+    """A slice's daily closes in the encoding the cache keeps and the batch reply carries (packed
+    columns), so ten years of closes are never one object per close. ``data`` is opaque here."""
+
+    data: bytes
+    last_day: date | None
+    """The newest close's day, or ``None`` when there are none."""
+
+
+@dataclass(frozen=True)
+class CloseSlice:
+    """Where a slice of a symbol's stored closes is kept: ``key`` under the symbol's history
+    ``revision`` as read before the slice was loaded, so a slice loaded while new bars landed
+    is kept under the revision it is already stale for, and never found."""
+
+    symbol: str
+    revision: int
+    key: str
+
+
+class ClosesCache(Protocol):
+    """Slices of stored daily closes, packed, shared by every replica. The revisions are the
+    history cache's: ``HistoryCache.invalidate`` moves a symbol to a new one."""
+
+    async def revisions(self, symbols: Sequence[str]) -> list[int]: ...
+
+    async def get_closes(self, slices: Sequence[CloseSlice]) -> list[PackedCloses | None]: ...
+
+    async def put_closes(self, slices: Sequence[tuple[CloseSlice, Sequence[Bar]]]) -> list[PackedCloses]:
+        """Packs and keeps each slice; an empty one only briefly (its bars may still be on the way)."""
+        ...
 
 
 class OverviewCache(Protocol):

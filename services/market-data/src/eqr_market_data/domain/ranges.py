@@ -165,3 +165,20 @@ def _validate(first: datetime, last: datetime, interval: Interval, now: datetime
         raise InvalidRequest("from", f"{interval} bars reach back {reach.days} days")
     if reach is None and first.date() < _months_before(last, 12 * MAX_DAILY_SPAN_YEARS).date():
         raise InvalidRequest("from", f"the range may span at most {MAX_DAILY_SPAN_YEARS} years")
+
+
+def resolve_close_days(start: date | None, end: date | None, *, today: date, field: str) -> tuple[date, date]:
+    """The inclusive days of a daily-closes query, ``end`` capped at ``today``; errors name
+    ``<field>.start`` or ``<field>.end``."""
+    if start is None:
+        raise InvalidRequest(f"{field}.start", "is required")
+    if start.year < EARLIEST_YEAR:
+        raise InvalidRequest(f"{field}.start", f"must be in {EARLIEST_YEAR} or later")
+    if start > today:
+        raise InvalidRequest(f"{field}.start", "is in the future")
+    last = today if end is None else min(end, today)
+    if start > last:
+        raise InvalidRequest(f"{field}.start", "must not be after end")
+    if start < _months_before(datetime.combine(last, time(), tzinfo=UTC), 12 * MAX_DAILY_SPAN_YEARS).date():
+        raise InvalidRequest(f"{field}.start", f"the range may span at most {MAX_DAILY_SPAN_YEARS} years")
+    return start, last

@@ -10,7 +10,6 @@ only when the split is recorded.
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import numpy.typing as npt
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
 from eqr_portfolio.app.ledger_cache import read_ledger
-from eqr_portfolio.app.ports import DailyClose
+from eqr_portfolio.app.ports import CloseSeries, ClosesQuery
 from eqr_portfolio.domain import performance, risk
 from eqr_portfolio.domain.access import require_read
 from eqr_portfolio.domain.book import DayEnd, replay_daily
@@ -42,6 +41,8 @@ from eqr_portfolio.domain.performance import (
 from eqr_portfolio.domain.transactions import Portfolio, Transaction, TransactionKind, ledger_order
 from eqr_portfolio.domain.xirr import money_weighted_return_of_arrays
 
+BENCHMARK_LEAD = timedelta(days=10)
+"""The benchmark's closes start this long before inception, so its level on the first day is known."""
 SERIES_DECIMALS = 6
 """The value series is summed in float64 (it is analytics: returns and a chart) and rounded to
 this many decimals, so a value with up to six decimals comes out as the double nearest its
@@ -108,19 +109,9 @@ def _holding_flows(ledger: Sequence[Transaction], days: Sequence[date]) -> dict[
     return flows
 
 
-@dataclass(frozen=True)
-class _Closes:
-    """One symbol's closes in [inception, today] as arrays: proleptic ordinals and float64 levels."""
-
-    ordinals: npt.NDArray[np.int64]
-    levels: FloatArray
-
-    @classmethod
-    def of(cls, found: Sequence[DailyClose], first: date, last: date) -> _Closes:
-        ordinals = np.fromiter((c.day.toordinal() for c in found), np.int64, len(found))
-        levels = np.fromiter((float(c.close) for c in found), np.float64, len(found))
-        inside = (ordinals >= first.toordinal()) & (ordinals <= last.toordinal())
-        return cls(ordinals[inside], levels[inside])
+def _inside(found: CloseSeries, first: date, last: date) -> CloseSeries:
+    inside = (found.ordinals >= first.toordinal()) & (found.ordinals <= last.toordinal())
+    return CloseSeries(found.ordinals[inside], found.closes[inside])
 
 
 def _last_known(values: FloatArray) -> FloatArray:
@@ -133,7 +124,7 @@ def _last_known(values: FloatArray) -> FloatArray:
 def _price_matrix(
     ordinals: npt.NDArray[np.int64],
     symbols: Sequence[str],
-    closes: Mapping[str, _Closes],
+    closes: Mapping[str, CloseSeries],
     trades: Mapping[str, Sequence[tuple[date, Decimal]]],
 ) -> FloatArray:
     """Each symbol's price on each day of ``ordinals`` (a column per symbol): its close, else its
@@ -144,7 +135,7 @@ def _price_matrix(
     for j, symbol in enumerate(symbols):
         found = closes[symbol]
         closing = np.full(len(ordinals), np.nan)
-        closing[np.searchsorted(ordinals, found.ordinals)] = found.levels
+        closing[np.searchsorted(ordinals, found.ordinals)] = found.closes
         dated = trades.get(symbol, ())
         rows = np.searchsorted(ordinals, [day.toordinal() for day, _ in dated]).astype(np.int64)
         traded = np.full(len(ordinals) + 1, np.nan)  # a spare row for trades after the last day
@@ -192,11 +183,13 @@ async def _history(deps: Dependencies, caller: Caller, portfolio_id: UUID) -> Hi
         raise ValidationFailed.single("portfolio_id", "the portfolio has no transactions yet")
     inception, today = min(t.trade_date for t in ledger), deps.clock.now().date()
     symbols = sorted({t.symbol for t in ledger if t.symbol})
-    fetched = await asyncio.gather(
-        _benchmark_closes(deps, portfolio, inception, today),
-        *(deps.market_data.daily_closes(s, inception, today, adjusted=False) for s in symbols),
-    )
-    closes = {s: _Closes.of(found, inception, today) for s, found in zip(symbols, fetched[1:], strict=True)}
+    queries = [ClosesQuery(s, inception, today, adjusted=False) for s in symbols]
+    if portfolio.benchmark:
+        queries.append(ClosesQuery(portfolio.benchmark, inception - BENCHMARK_LEAD, today, adjusted=True))
+    fetched = await deps.market_data.close_series(queries)
+    closes = {
+        s: _inside(found, inception, today) for s, found in zip(symbols, fetched[: len(symbols)], strict=True)
+    }
     ordinals = np.unique(np.concatenate([[inception.toordinal()], *(c.ordinals for c in closes.values())]))
     days = [date.fromordinal(o) for o in ordinals.tolist()]
     trades: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
@@ -217,19 +210,16 @@ async def _history(deps: Dependencies, caller: Caller, portfolio_id: UUID) -> Hi
         s: (held[:, j], moved[:, j]) for s, j in column.items() if held[:, j].any() or moved[:, j].any()
     }
     series = performance.time_weighted_returns(points)
-    bench = fetched[0]
-    benchmark = performance.benchmark_returns({c.day: c.close for c in bench}, series) if bench else None
-    return History(portfolio, points, holdings, series, benchmark)
-
-
-async def _benchmark_closes(
-    deps: Dependencies, portfolio: Portfolio, inception: date, today: date
-) -> list[DailyClose]:
-    if not portfolio.benchmark:
-        return []
-    return await deps.market_data.daily_closes(
-        portfolio.benchmark, inception - timedelta(days=10), today, adjusted=True
+    bench = fetched[len(symbols)] if portfolio.benchmark else None
+    benchmark = (
+        performance.benchmark_returns(
+            dict(zip(map(date.fromordinal, bench.ordinals.tolist()), bench.closes.tolist(), strict=True)),
+            series,
+        )
+        if bench is not None and len(bench.closes)
+        else None
     )
+    return History(portfolio, points, holdings, series, benchmark)
 
 
 def _by_start(

@@ -10,6 +10,9 @@ from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
+import numpy as np
+import numpy.typing as npt
+
 from eqr_portfolio.domain.access import AccessRole, Share
 from eqr_portfolio.domain.alerts import Alert, AlertState, RecordedTrigger
 from eqr_portfolio.domain.book import Book
@@ -39,9 +42,21 @@ class InstrumentFacts:
 
 
 @dataclass(frozen=True)
-class DailyClose:
-    day: date
-    close: Decimal
+class ClosesQuery:
+    symbol: str
+    start: date
+    end: date
+    adjusted: bool
+
+
+@dataclass(frozen=True)
+class CloseSeries:
+    """A symbol's closes on the trading days of a range, as arrays: ``ordinals`` are the days'
+    ``date.toordinal()``, ascending, and ``closes`` the float64 prices market-data keeps
+    (``Decimal(str(close))`` is the price the source quoted)."""
+
+    ordinals: npt.NDArray[np.int64]
+    closes: npt.NDArray[np.float64]
 
 
 class MarketData(Protocol):
@@ -51,8 +66,9 @@ class MarketData(Protocol):
 
     async def instruments(self, symbols: Collection[str]) -> dict[str, InstrumentFacts]: ...
 
-    async def daily_closes(self, symbol: str, start: date, end: date, *, adjusted: bool) -> list[DailyClose]:
-        """Closes of the trading days in [start, end]; empty for an unknown symbol."""
+    async def close_series(self, queries: Sequence[ClosesQuery]) -> list[CloseSeries]:
+        """Each query's closes of the trading days in [start, end], in query order, asked in one
+        round trip; empty for an unknown symbol."""
         ...
 
 

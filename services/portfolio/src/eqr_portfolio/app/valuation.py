@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
 from eqr_portfolio.app.ledger_cache import read_ledger
-from eqr_portfolio.app.ports import MarketData
+from eqr_portfolio.app.ports import ClosesQuery, MarketData
 from eqr_portfolio.domain.access import AccessRole, require_read
 from eqr_portfolio.domain.book import Book, replay
 from eqr_portfolio.domain.errors import ValidationFailed
@@ -39,19 +40,21 @@ async def quotes_now(market_data: MarketData, symbols: list[str]) -> dict[str, Q
 
 async def _closes_at(market_data: MarketData, symbols: list[str], day: date) -> dict[str, Quote]:
     """Each symbol's close on ``day`` (or the last trading day before it) and the close before."""
+    first = day - timedelta(days=CLOSE_LOOKBACK_DAYS)
+    found = await market_data.close_series([ClosesQuery(s, first, day, adjusted=False) for s in symbols])
+    quotes = {}
+    for symbol, series in zip(symbols, found, strict=True):
+        closes = series.closes[series.ordinals <= day.toordinal()].tolist()
+        if closes:
+            quotes[symbol] = Quote(
+                _quoted(closes[-1]), _quoted(closes[-2] if len(closes) > 1 else closes[-1])
+            )
+    return quotes
 
-    async def one(symbol: str) -> Quote | None:
-        closes = await market_data.daily_closes(
-            symbol, day - timedelta(days=CLOSE_LOOKBACK_DAYS), day, adjusted=False
-        )
-        closes = [c for c in closes if c.day <= day]
-        if not closes:
-            return None
-        previous = closes[-2].close if len(closes) > 1 else closes[-1].close
-        return Quote(closes[-1].close, previous)
 
-    found = await asyncio.gather(*map(one, symbols))
-    return {s: q for s, q in zip(symbols, found, strict=True) if q is not None}
+def _quoted(close: float) -> Decimal:
+    """The price the source quoted: the shortest decimal that round-trips to the close."""
+    return Decimal(str(close))
 
 
 async def instruments(market_data: MarketData, symbols: list[str]) -> dict[str, Instrument]:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Row, Table, any_, bindparam, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Row,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
@@ -90,6 +103,23 @@ class SqlMarketStore:
             .order_by(t.c.day)
         )
         return rows.daily_bars_from_rows(await self._fetch(statement))
+
+    async def daily_bars_many(self, ranges: Sequence[tuple[str, date, date]]) -> list[list[Bar]]:
+        if not ranges:
+            return []
+        t = tables.daily_bars
+        statement = (
+            select(*(t.c[name] for name in rows.BAR_COLUMNS))
+            .where(or_(*(and_(t.c.symbol == s, t.c.day.between(first, last)) for s, first, last in ranges)))
+            .order_by(t.c.symbol, t.c.day)
+        )
+        by_symbol: dict[str, list[Bar]] = defaultdict(list)
+        for bar in rows.daily_bars_from_rows(await self._fetch(statement)):
+            by_symbol[bar.symbol].append(bar)
+        return [
+            [bar for bar in by_symbol.get(symbol, ()) if first <= bar.start.date() <= last]
+            for symbol, first, last in ranges
+        ]
 
     async def last_daily_dates(self) -> dict[str, date]:
         t = tables.daily_bars

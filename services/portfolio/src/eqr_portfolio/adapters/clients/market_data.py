@@ -4,41 +4,43 @@ Prices travel as float64 on market-data's wire; ``Decimal(str(x))`` recovers the
 decimal that round-trips, which is the price the source quoted (e.g. 187.23, not
 187.22999999999998863131622783839702606201171875).
 
-Raw daily closes of settled days (up to the day before yesterday) are kept per symbol, so a
-ten-year performance request fetches and decodes only the last few bars of each symbol instead
-of some 2,500: decoding them is most of the cost of that request. Back-adjusted closes are
-never kept, as every new dividend or split rewrites them. A kept series is dropped after
-``SETTLED_CLOSES_TTL_SECONDS``, so a correction to a past bar shows within that time.
+Closes come from one ``BatchGetDailyCloses`` call for all of a request's symbols, as packed
+columns turned straight into numpy arrays. Raw closes of settled days (up to the day before
+yesterday) are kept per symbol, so a ten-year performance request asks only for the last few
+days of each symbol instead of some 2,500. Back-adjusted closes are never kept, as every new
+dividend or split rewrites them. Each answer carries the symbol's history revision, which
+market-data moves whenever stored bars of the symbol change: a kept series whose revision
+moved is asked for again whole, so new or corrected bars show on the next request. A kept
+series is also dropped after ``SETTLED_CLOSES_TTL_SECONDS``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import grpc
+import numpy as np
+import numpy.typing as npt
 
 from eqr.market_data.v1 import market_data_service_pb2 as pb
-from eqr.market_data.v1 import resources_pb2 as resources
 from eqr.market_data.v1.market_data_service_pb2_grpc import MarketDataServiceStub
-from eqr_platform.protobuf import midnight_pb
-from eqr_portfolio.app.ports import DailyClose, InstrumentFacts, MarketQuote
+from eqr_platform.protobuf import date_pb
+from eqr_portfolio.app.ports import CloseSeries, ClosesQuery, InstrumentFacts, MarketQuote
 
 INSTRUMENT_TTL_SECONDS = 3600.0
 """Names, sectors and industries change rarely; one lookup per symbol per hour is plenty."""
 SETTLED_CLOSES_TTL_SECONDS = 3600.0
-SETTLED_CLOSES_LIMIT = 300_000
-"""Closes kept at most, about 230 bytes each: ten years of some 120 symbols in ~70 MB."""
+SETTLED_CLOSES_LIMIT = 3_000_000
+"""Closes kept at most, 16 bytes each: ten years of some 1,200 symbols in ~48 MB."""
 SETTLED_LAG = timedelta(days=2)
 """Bars this close to today (UTC) are always fetched: the current one is live, and the one
 before may still be settling around midnight UTC."""
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_SECONDS_PER_DAY = 86_400
 _ONE_DAY = timedelta(days=1)
 
 
@@ -46,32 +48,40 @@ def _decimal(value: float) -> Decimal:
     return Decimal(str(value))
 
 
-def _bar_day(bar: resources.Bar) -> date:
-    """The UTC day a daily bar starts on (at 00:00 UTC): plain arithmetic on the seconds, as
-    ``Timestamp.ToDatetime`` costs several times more and ten years of bars make thousands."""
-    return date.fromordinal(_EPOCH_ORDINAL + bar.start.seconds // _SECONDS_PER_DAY)
-
-
 def _utc_today() -> date:
     return datetime.now(UTC).date()
 
 
-def _day_of(close: DailyClose) -> date:
-    return close.day
+def _series(message: pb.DailyCloses) -> CloseSeries:
+    return CloseSeries(
+        np.array(message.days, dtype=np.int64) + _EPOCH_ORDINAL, np.array(message.closes, dtype=np.float64)
+    )
+
+
+def _empty() -> CloseSeries:
+    return CloseSeries(np.zeros(0, np.int64), np.zeros(0, np.float64))
+
+
+@dataclass(frozen=True)
+class _Answer:
+    series: CloseSeries
+    revision: int
 
 
 @dataclass(frozen=True)
 class _Settled:
-    """A symbol's raw closes over ``start``..``through``, as fetched."""
+    """A symbol's raw closes over ``start``..``through``, as fetched at ``revision``."""
 
     start: date
     through: date
-    closes: list[DailyClose]
+    ordinals: npt.NDArray[np.int64]
+    closes: npt.NDArray[np.float64]
+    revision: int
     expires: float
 
-    def between(self, first: date, last: date) -> list[DailyClose]:
-        low = bisect_left(self.closes, first, key=_day_of)
-        return self.closes[low : bisect_right(self.closes, last, key=_day_of)]
+    def between(self, first: date, last: date) -> CloseSeries:
+        low, high = np.searchsorted(self.ordinals, [first.toordinal(), last.toordinal() + 1])
+        return CloseSeries(self.ordinals[low:high], self.closes[low:high])
 
 
 class GrpcMarketData:
@@ -128,48 +138,103 @@ class GrpcMarketData:
         i = response.instrument
         return InstrumentFacts(i.symbol, i.name, i.sector, i.industry, i.currency)
 
-    async def daily_closes(self, symbol: str, start: date, end: date, *, adjusted: bool) -> list[DailyClose]:
-        if adjusted:
-            return await self._fetch_closes(symbol, start, end, adjusted=True)
-        kept = self._settled.pop(symbol, None)
-        if kept is None or kept.start > start or kept.expires <= self._monotonic():
-            if kept is not None:
-                self._settled_count -= len(kept.closes)
-            closes = await self._fetch_closes(symbol, start, end, adjusted=False)
-            self._keep(symbol, start, min(end, self._today() - SETTLED_LAG), closes)
-            return closes
-        self._settled[symbol] = kept  # now the most recently used
-        known = kept.between(start, end)
-        if end <= kept.through:
-            return known
-        recent = max(start, kept.through + _ONE_DAY)
-        return known + await self._fetch_closes(symbol, recent, end, adjusted=False)
+    async def close_series(self, queries: Sequence[ClosesQuery]) -> list[CloseSeries]:
+        now = self._monotonic()
+        kept: list[_Settled | None] = []
+        asks: list[ClosesQuery] = []
+        for q in queries:
+            settled = None if q.adjusted else self._settled.get(q.symbol)
+            if settled is not None and (settled.start > q.start or settled.expires <= now):
+                self._drop(q.symbol)
+                settled = None
+            kept.append(settled)
+            if settled is None:
+                asks.append(q)
+            elif q.end > settled.through:
+                asks.append(ClosesQuery(q.symbol, max(q.start, settled.through + _ONE_DAY), q.end, False))
+        answers = iter(await self._fetch(asks))
+        found: list[CloseSeries] = []
+        stale: list[int] = []
+        for position, (q, settled) in enumerate(zip(queries, kept, strict=True)):
+            if settled is None:
+                answer = next(answers)
+                if not q.adjusted:
+                    self._keep(q, answer)
+                found.append(answer.series)
+                continue
+            if q.symbol in self._settled:
+                self._settled[q.symbol] = self._settled.pop(q.symbol)  # now the most recently used
+            known = settled.between(q.start, q.end)
+            if q.end <= settled.through:
+                found.append(known)
+                continue
+            recent = next(answers)
+            if recent.revision != settled.revision:
+                stale.append(position)
+            found.append(
+                CloseSeries(
+                    np.concatenate([known.ordinals, recent.series.ordinals]),
+                    np.concatenate([known.closes, recent.series.closes]),
+                )
+            )
+        if stale:
+            for symbol in {queries[p].symbol for p in stale}:
+                self._drop(symbol)
+            for p, answer in zip(stale, await self._fetch([queries[p] for p in stale]), strict=True):
+                self._keep(queries[p], answer)
+                found[p] = answer.series
+        return found
 
-    def _keep(self, symbol: str, start: date, through: date, closes: list[DailyClose]) -> None:
-        if through < start:
-            return
-        settled = [c for c in closes if c.day <= through]
-        if len(settled) > SETTLED_CLOSES_LIMIT:
-            return
-        while self._settled and self._settled_count + len(settled) > SETTLED_CLOSES_LIMIT:
-            evicted = self._settled.pop(next(iter(self._settled)))
-            self._settled_count -= len(evicted.closes)
-        expires = self._monotonic() + SETTLED_CLOSES_TTL_SECONDS
-        self._settled[symbol] = _Settled(start, through, settled, expires)
-        self._settled_count += len(settled)
+    def _drop(self, symbol: str) -> None:
+        dropped = self._settled.pop(symbol, None)
+        if dropped is not None:
+            self._settled_count -= len(dropped.closes)
 
-    async def _fetch_closes(self, symbol: str, start: date, end: date, *, adjusted: bool) -> list[DailyClose]:
-        request = pb.GetHistoryRequest(
-            symbol=symbol,
-            interval=resources.INTERVAL_1D,
-            start=midnight_pb(start),
-            end=midnight_pb(end),
-            adjusted=adjusted,
+    def _keep(self, query: ClosesQuery, answer: _Answer) -> None:
+        through = min(query.end, self._today() - SETTLED_LAG)
+        if through < query.start:
+            return
+        self._drop(query.symbol)
+        count = int(np.searchsorted(answer.series.ordinals, through.toordinal() + 1))
+        if count > SETTLED_CLOSES_LIMIT:
+            return
+        while self._settled and self._settled_count + count > SETTLED_CLOSES_LIMIT:
+            self._drop(next(iter(self._settled)))
+        self._settled[query.symbol] = _Settled(
+            query.start,
+            through,
+            answer.series.ordinals[:count],
+            answer.series.closes[:count],
+            answer.revision,
+            self._monotonic() + SETTLED_CLOSES_TTL_SECONDS,
         )
-        try:
-            response = await self._stub.GetHistory(request, timeout=self._timeout)
-        except grpc.aio.AioRpcError as err:
-            if err.code() == grpc.StatusCode.NOT_FOUND:
-                return []
-            raise
-        return [DailyClose(_bar_day(bar), _decimal(bar.close)) for bar in response.bars]
+        self._settled_count += count
+
+    async def _fetch(self, queries: Sequence[ClosesQuery]) -> list[_Answer]:
+        """One answer per query, in order; empty for an unknown symbol."""
+        if not queries:
+            return []
+        request = pb.BatchGetDailyClosesRequest(
+            queries=[
+                pb.DailyClosesQuery(
+                    symbol=q.symbol, start=date_pb(q.start), end=date_pb(q.end), adjusted=q.adjusted
+                )
+                for q in queries
+            ]
+        )
+        response = await self._stub.BatchGetDailyCloses(request, timeout=self._timeout)
+        # Series come in query order, leaving out the unknown symbols (market-data upper-cases).
+        series = iter(response.series)
+        current = next(series, None)
+        answers = []
+        for q in queries:
+            if (
+                current is not None
+                and current.symbol == q.symbol.strip(" ").upper()
+                and current.adjusted == q.adjusted
+            ):
+                answers.append(_Answer(_series(current), current.revision))
+                current = next(series, None)
+            else:
+                answers.append(_Answer(_empty(), 0))
+        return answers
