@@ -4,19 +4,15 @@ no write in between, the kept book is served again."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import numpy as np
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from eqr_platform.db import create_engine
-from eqr_platform.db.migrations import upgrade
 from eqr_portfolio.adapters.clock import SystemClock
-from eqr_portfolio.adapters.db.tables import MIGRATIONS, SCHEMA
 from eqr_portfolio.adapters.db.unit_of_work import SqlUnitOfWork
 from eqr_portfolio.app import ledger
 from eqr_portfolio.app.caller import Caller
@@ -42,19 +38,6 @@ class OnePrice:
 
     async def close_series(self, queries: Sequence[ClosesQuery]) -> list[CloseSeries]:
         return [CloseSeries(np.zeros(0, np.int64), np.zeros(0)) for _ in queries]
-
-
-@pytest.fixture(scope="module")
-def portfolio_database(database_url: str) -> str:
-    upgrade(database_url, SCHEMA, MIGRATIONS)
-    return database_url
-
-
-@pytest.fixture
-async def engine(portfolio_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(portfolio_database)
-    yield engine
-    await engine.dispose()
 
 
 def _replica(sessions: async_sessionmaker[AsyncSession]) -> Dependencies:

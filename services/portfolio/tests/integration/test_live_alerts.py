@@ -29,12 +29,11 @@ from eqr.market_data.v1 import resources_pb2 as market_resources
 from eqr.portfolio.v1 import events_pb2
 from eqr_platform import bus
 from eqr_platform.bus import consume_until_stopped
-from eqr_platform.db import OutboxRelay, create_engine
-from eqr_platform.db.migrations import upgrade
+from eqr_platform.db import OutboxRelay
 from eqr_platform.protobuf import timestamp_pb
 from eqr_portfolio.adapters.clock import SystemClock
 from eqr_portfolio.adapters.db.ledger_index import SqlLedgerIndex
-from eqr_portfolio.adapters.db.tables import MIGRATIONS, SCHEMA, outbox
+from eqr_portfolio.adapters.db.tables import outbox
 from eqr_portfolio.adapters.db.unit_of_work import SqlUnitOfWork
 from eqr_portfolio.adapters.nats.events import STREAM
 from eqr_portfolio.adapters.nats.quotes import QUOTES_CONSUMER, quote_handler
@@ -87,19 +86,6 @@ class KnownSymbols:
 
     async def close_series(self, queries: Sequence[ClosesQuery]) -> list[CloseSeries]:
         return [CloseSeries(np.zeros(0, np.int64), np.zeros(0)) for _ in queries]
-
-
-@pytest.fixture(scope="module")
-def portfolio_database(database_url: str) -> str:
-    upgrade(database_url, SCHEMA, MIGRATIONS)
-    return database_url
-
-
-@pytest.fixture
-async def engine(portfolio_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(portfolio_database)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
