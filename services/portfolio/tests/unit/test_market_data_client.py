@@ -180,3 +180,41 @@ async def test_the_least_recently_used_series_goes_first_beyond_the_limit(
     whole = [symbol for symbol, first, _, _ in stub.asked if first == DAYS[0]]
     # C pushes out B (A was used since); B coming back pushes out C.
     assert whole == ["A", "B", "C", "B"]
+
+
+class QuoteStub:
+    """BatchGetQuotes over a price per known symbol; counts the symbols asked per call."""
+
+    def __init__(self, prices: dict[str, float]) -> None:
+        self.prices = prices
+        self.calls: list[list[str]] = []
+
+    async def BatchGetQuotes(
+        self, request: pb.BatchGetQuotesRequest, **_: float
+    ) -> pb.BatchGetQuotesResponse:
+        self.calls.append(list(request.symbols))
+        response = pb.BatchGetQuotesResponse()
+        for symbol in request.symbols:
+            if symbol in self.prices:
+                quote = response.quotes.add(symbol=symbol, price=self.prices[symbol], previous_close=1.0)
+                quote.timestamp.GetCurrentTime()
+            else:
+                response.unknown_symbols.append(symbol)
+        return response
+
+
+async def test_quotes_are_kept_one_tick_and_unknown_symbols_a_minute() -> None:
+    stub, clock = QuoteStub({"AAPL": 187.23, "MSFT": 410.5}), Clock()
+    market = client(stub, clock)  # type: ignore[arg-type]
+    first = await market.quotes(["AAPL", "MSFT", "PVT1"])
+    assert {s: q.price for s, q in first.items()} == {"AAPL": Decimal("187.23"), "MSFT": Decimal("410.5")}
+    stub.prices["AAPL"] = 188.0
+    clock.seconds += market_data.QUOTE_TTL_SECONDS / 2
+    assert (await market.quotes(["AAPL", "PVT1"]))["AAPL"].price == Decimal("187.23")
+    assert len(stub.calls) == 1, "within a tick, nothing is asked"
+    clock.seconds += market_data.QUOTE_TTL_SECONDS
+    assert (await market.quotes(["AAPL", "PVT1"]))["AAPL"].price == Decimal("188.0")
+    assert stub.calls[-1] == ["AAPL"], "the unknown symbol is not asked again yet"
+    clock.seconds += market_data.UNKNOWN_TTL_SECONDS
+    await market.quotes(["PVT1"])
+    assert stub.calls[-1] == ["PVT1"]

@@ -12,6 +12,10 @@ dividend or split rewrites them. Each answer carries the symbol's history revisi
 market-data moves whenever stored bars of the symbol change: a kept series whose revision
 moved is asked for again whole, so new or corrected bars show on the next request. A kept
 series is also dropped after ``SETTLED_CLOSES_TTL_SECONDS``.
+
+Latest quotes are kept for ``QUOTE_TTL_SECONDS`` (one tick of the market), and symbols
+market-data does not know for ``UNKNOWN_TTL_SECONDS``: valuing a portfolio of hundreds of
+holdings several times a second asks market-data once per tick, not once per request.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ from eqr.market_data.v1.market_data_service_pb2_grpc import MarketDataServiceStu
 from eqr_platform.protobuf import date_pb
 from eqr_portfolio.app.ports import CloseSeries, ClosesQuery, InstrumentFacts, MarketQuote
 
+QUOTE_TTL_SECONDS = 1.0
+"""At most one tick of the market's quotes older than market-data's own."""
+UNKNOWN_TTL_SECONDS = 60.0
+"""A symbol market-data does not know (an unlisted holding) is asked about again after this."""
+QUOTE_CACHE_LIMIT = 100_000
 INSTRUMENT_TTL_SECONDS = 3600.0
 """Names, sectors and industries change rarely; one lookup per symbol per hour is plenty."""
 SETTLED_CLOSES_TTL_SECONDS = 3600.0
@@ -98,26 +107,34 @@ class GrpcMarketData:
         self._today = today
         self._monotonic = monotonic
         self._instruments: dict[str, tuple[float, InstrumentFacts | None]] = {}
+        self._quotes: dict[str, tuple[float, MarketQuote | None]] = {}
+        """Symbol -> (expiry, its latest quote or None when market-data does not know it)."""
         self._settled: dict[str, _Settled] = {}
         """Least recently used first."""
         self._settled_count = 0
 
     async def quotes(self, symbols: Collection[str]) -> dict[str, MarketQuote]:
-        if not symbols:
-            return {}
-        response = await self._stub.BatchGetQuotes(
-            pb.BatchGetQuotesRequest(symbols=sorted(symbols)), timeout=self._timeout
-        )
-        return {
-            q.symbol: MarketQuote(
-                symbol=q.symbol,
-                price=_decimal(q.price),
-                previous_close=_decimal(q.previous_close),
-                as_of=q.timestamp.ToDatetime(tzinfo=UTC),
-                stale=q.stale,
+        now = self._monotonic()
+        missing = sorted(s for s in symbols if s not in self._quotes or self._quotes[s][0] <= now)
+        if missing:
+            response = await self._stub.BatchGetQuotes(
+                pb.BatchGetQuotesRequest(symbols=missing), timeout=self._timeout
             )
-            for q in response.quotes
-        }
+            if len(self._quotes) > QUOTE_CACHE_LIMIT:
+                self._quotes.clear()
+            for q in response.quotes:
+                quote = MarketQuote(
+                    symbol=q.symbol,
+                    price=_decimal(q.price),
+                    previous_close=_decimal(q.previous_close),
+                    as_of=q.timestamp.ToDatetime(tzinfo=UTC),
+                    stale=q.stale,
+                )
+                self._quotes[q.symbol] = (now + QUOTE_TTL_SECONDS, quote)
+            for symbol in response.unknown_symbols:
+                self._quotes[symbol] = (now + UNKNOWN_TTL_SECONDS, None)
+        kept = {s: self._quotes.get(s) for s in symbols}
+        return {s: entry[1] for s, entry in kept.items() if entry and entry[0] > now and entry[1] is not None}
 
     async def instruments(self, symbols: Collection[str]) -> dict[str, InstrumentFacts]:
         now = self._monotonic()
