@@ -1,8 +1,20 @@
-"""American options on a recombining binomial tree, vectorised across options.
+"""American options: Andersen-Lake-Offengenden's fixed-point method, a binomial tree for the rest.
 
-Method (Broadie & Detemple's BBSR): a Cox-Ross-Rubinstein tree whose last step before expiry
-takes Black-Scholes European values instead of the payoff, which removes the tree's odd-even
-oscillation, then Richardson extrapolation 2·V(N) - V(N/2). The tree prices only the
+Which method prices what:
+
+- No cash dividends (continuous yield only) and a single exercise boundary: the spectral
+  collocation / fixed-point method of Andersen, Lake and Offengenden (``fixed_point``), from a
+  QD+ start, vectorised across options. Within ~3e-5 of QuantLib's high-precision QD+ engine
+  on the benchmark's grid (up to three years, vols 8-90%).
+- Early exercise that never pays (a put with r ≤ 0 and q ≥ r; a call with
+  q ≤ 0 and r ≥ q): the European price, exactly.
+- Two exercise boundaries (negative rates with q < r for a put, the mirror for a call) and
+  discrete cash dividends: the binomial tree (``binomial_price``), which is also the
+  independent reference the tests compare the fixed-point prices against.
+
+The tree is Broadie & Detemple's BBSR: a Cox-Ross-Rubinstein tree whose last step before
+expiry takes Black-Scholes European values instead of the payoff, which removes the tree's
+odd-even oscillation, then Richardson extrapolation 2·V(N) - V(N/2). The tree prices only the
 early-exercise premium (American minus European on the same tree, a control variate, never
 below 0), which is added to the closed-form European price. Each block of options is rolled
 back together as one (options x nodes) array.
@@ -12,8 +24,9 @@ paid before expiry) at volatility sigma, and early exercise at a node compares t
 S* + PV(dividends still to come) with continuation, so the call's exercise just before an
 ex-date is captured.
 
-Greeks are central finite differences of this pricer: spot ±0.5% (delta, gamma), vol ±0.5
-points (vega), rate ±10 bp (rho), and one calendar day forward (theta, stated per year).
+Greeks are central finite differences of the price (whichever method prices the row): spot
+±0.5% (delta, gamma), vol ±0.5 points (vega), rate and yield ±10 bp (rho, dividend rho), and
+one calendar day forward (theta, stated per year).
 """
 
 from __future__ import annotations
@@ -22,7 +35,9 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
+from eqr_options.domain import fixed_point
 from eqr_options.domain.arrays import FloatArray, run_in_blocks
 from eqr_options.domain.black_scholes import DAYS_PER_YEAR, Greeks, greeks
 from eqr_options.domain.inputs import Model, OptionTerms, require
@@ -71,10 +86,53 @@ def american_price(
     dividends: CashDividends | None = None,
     steps: int = DEFAULT_STEPS,
 ) -> FloatArray:
-    """American prices of the batch (BSM spot with continuous yield, optional cash dividends)."""
+    """American prices of the batch (BSM spot with continuous yield, optional cash dividends);
+    ``steps`` is the tree's, for the rows the tree prices (see the module's docstring)."""
+    require(terms.model is Model.BSM, "model", "American exercise is priced on a spot (bsm) only")
+    require(8 <= steps <= 20_000, "steps", "must be between 8 and 20000")
+    if dividends is not None:
+        return binomial_price(terms, vol, dividends=dividends, steps=steps)
+    puts = fixed_point.unit_puts(terms, vol)
+    european = greeks(terms, vol).price
+    out = european.copy()
+    by_tree = fixed_point.needs_tree(puts.rate, puts.carry_yield)
+    by_fixed_point = (puts.rate > 0.0) & ~by_tree
+    if np.any(by_fixed_point):
+        rows = np.flatnonzero(by_fixed_point)
+        unit = fixed_point.put_prices(_take(puts, rows))
+        out[rows] = np.maximum(puts.scale[rows] * unit, european[rows])
+        # Overflow at the extremes (decades at rates near 100%): the tree takes those rows.
+        by_tree[rows[~np.isfinite(unit)]] = True
+    if np.any(by_tree):
+        rows = np.flatnonzero(by_tree)
+        _require_stable_tree(terms.take(rows), vol[rows], steps // 2, rows)
+        out[rows] = binomial_price(terms.take(rows), vol[rows], steps=steps)
+    return out
+
+
+def _take(puts: fixed_point.UnitPuts, rows: np.ndarray) -> fixed_point.UnitPuts:
+    return fixed_point.UnitPuts(
+        puts.spot[rows],
+        puts.rate[rows],
+        puts.carry_yield[rows],
+        puts.vol[rows],
+        puts.years[rows],
+        puts.scale[rows],
+    )
+
+
+def binomial_price(
+    terms: OptionTerms,
+    vol: FloatArray,
+    *,
+    dividends: CashDividends | None = None,
+    steps: int = DEFAULT_STEPS,
+) -> FloatArray:
+    """American prices on the BBSR tree with Richardson extrapolation and a European control variate."""
     require(terms.model is Model.BSM, "model", "American exercise is priced on a spot (bsm) only")
     require(8 <= steps <= 20_000, "steps", "must be between 8 and 20000")
     coarse = steps // 2
+    _require_stable_tree(terms, vol, coarse)
     premium = 2.0 * _tree(terms, vol, dividends, coarse * 2) - _tree(terms, vol, dividends, coarse)
     escrowed = terms
     if dividends is not None:
@@ -83,6 +141,25 @@ def american_price(
             spot, terms.strike, terms.years, terms.rate, terms.carry_yield, terms.is_call, terms.model
         )
     return np.maximum(premium, 0.0) + greeks(escrowed, vol).price
+
+
+def _require_stable_tree(
+    terms: OptionTerms, vol: FloatArray, steps: int, rows: npt.NDArray[np.intp] | None = None
+) -> None:
+    """A tree step must move the price by more than the carry does (vol·√dt > |r - q|·dt), or its
+    up-move probability leaves [0, 1] and the tree's prices are meaningless. ``rows`` are the
+    caller's row numbers of a batch taken from a larger one."""
+    dt = terms.years / steps
+    unstable = vol * np.sqrt(dt) <= np.abs(terms.rate - terms.carry_yield) * dt
+    if np.any(unstable):
+        first = int(np.flatnonzero(unstable)[0])
+        row = int(rows[first]) if rows is not None else first
+        require(
+            False,
+            "vol",
+            f"row {row}: too low for the rate and dividend yield over this time"
+            " (the tree needs vol > |rate - dividend_yield| x sqrt(years / steps))",
+        )
 
 
 def american_greeks(
@@ -119,14 +196,26 @@ def american_greeks(
 
 
 def early_exercise_boundary(
-    terms: OptionTerms, vol: FloatArray, *, steps: int = DEFAULT_STEPS
+    terms: OptionTerms, vol: FloatArray, *, points: int = 64
 ) -> tuple[FloatArray, FloatArray]:
-    """Times (years from now) and the spot at which exercise becomes optimal, per option and
-    step, from the tree: the highest exercised node for a put, the lowest for a call; NaN where
-    no node is exercised."""
-    boundary = np.full((terms.rows, steps), np.nan)
-    _tree(terms, vol, None, steps, boundary)
-    times = terms.years[:, None] * np.arange(steps)[None, :] / steps
+    """Times (years from now, ``points`` per option from now to expiry) and the spot at which
+    exercise becomes optimal, from the fixed-point method: a put is exercised at and below
+    it, a call at and above it. NaN for rows where early exercise never pays or the method
+    does not apply (two boundaries)."""
+    require(terms.model is Model.BSM, "model", "American exercise is priced on a spot (bsm) only")
+    require(2 <= points <= 10_000, "points", "must be between 2 and 10000")
+    puts = fixed_point.unit_puts(terms, vol)
+    covered = (puts.rate > 0.0) & ~fixed_point.needs_tree(puts.rate, puts.carry_yield)
+    elapsed_fraction = np.arange(points) / points
+    times = terms.years[:, None] * elapsed_fraction[None, :]
+    boundary = np.full((terms.rows, points), np.nan)
+    rows = np.flatnonzero(covered)
+    if rows.size:
+        r, q = puts.rate[rows], puts.carry_yield[rows]
+        h = fixed_point.boundary_nodes(r, q, puts.vol[rows], puts.years[rows])
+        unit = fixed_point.boundary_at(1.0 - elapsed_fraction, r, q, h)
+        strike = terms.strike[rows, None]
+        boundary[rows] = np.where(terms.is_call[rows, None], strike / unit, strike * unit)
     return times, boundary
 
 
@@ -135,14 +224,11 @@ def _tree(
     vol: FloatArray,
     dividends: CashDividends | None,
     steps: int,
-    boundary: FloatArray | None = None,
 ) -> FloatArray:
     out = np.empty(terms.rows)
 
     def kernel(rows: slice) -> None:
-        out[rows] = _roll_back(
-            terms.take(np.arange(terms.rows)[rows]), vol[rows], dividends, rows, steps, boundary
-        )
+        out[rows] = _roll_back(terms.take(np.arange(terms.rows)[rows]), vol[rows], dividends, rows, steps)
 
     run_in_blocks(kernel, terms.rows, _OPTIONS_PER_BLOCK)
     return out
@@ -154,7 +240,6 @@ def _roll_back(
     dividends: CashDividends | None,
     rows: slice,
     steps: int,
-    boundary: FloatArray | None,
 ) -> FloatArray:
     t, r, q, k = terms.years, terms.rate, terms.carry_yield, terms.strike
     w = terms.sign[:, None]
@@ -200,35 +285,13 @@ def _roll_back(
         ),
         np.repeat(vol, last + 1),
     ).price.reshape(s_last.shape)
-    values = _exercise(
-        european.copy(), w * (s_last + still_to_come(last) - k[:, None]), boundary, rows, last, s_last, w
-    )
+    values = np.maximum(european, w * (s_last + still_to_come(last) - k[:, None]))
     for i in range(last - 1, -1, -1):
         continuation = up_disc * values[:, 1 : i + 2]
         continuation += down_disc * values[:, : i + 1]
         european = up_disc * european[:, 1 : i + 2] + down_disc * european[:, : i + 1]
         s_i = spots(i)
-        values = _exercise(continuation, w * (s_i + still_to_come(i) - k[:, None]), boundary, rows, i, s_i, w)
+        values = np.maximum(continuation, w * (s_i + still_to_come(i) - k[:, None]), out=continuation)
     # Control variate: the tree's early-exercise premium over its own European value.
     premium: FloatArray = values[:, 0] - european[:, 0]
     return premium
-
-
-def _exercise(
-    continuation: FloatArray,
-    payoff: FloatArray,
-    boundary: FloatArray | None,
-    rows: slice,
-    step: int,
-    spots: FloatArray,
-    w: FloatArray,
-) -> FloatArray:
-    if boundary is None:
-        return np.maximum(continuation, payoff, out=continuation)
-    exercised = payoff > continuation
-    # Puts exercise at and below the boundary (their highest exercised node), calls above it.
-    highest = np.max(np.where(exercised, spots, -np.inf), axis=1)
-    lowest = np.min(np.where(exercised, spots, np.inf), axis=1)
-    edge = np.where(w[:, 0] > 0, lowest, highest)
-    boundary[rows, step] = np.where(np.isfinite(edge), edge, np.nan)
-    return np.where(exercised, payoff, continuation)

@@ -32,7 +32,7 @@ from typing import Final
 import numpy as np
 from scipy.special import erfcx, ndtr, ndtri  # type: ignore[import-untyped]
 
-from eqr_options.domain.arrays import BoolArray, FloatArray
+from eqr_options.domain.arrays import BLOCK_ROWS, WORKERS, BoolArray, FloatArray, run_in_blocks
 from eqr_options.domain.inputs import OptionTerms
 
 MAX_ITERATIONS: Final = 12
@@ -105,7 +105,17 @@ def implied_vol(terms: OptionTerms, prices: FloatArray) -> ImpliedVol:
     solvable = np.flatnonzero(status == IVStatus.NOT_CONVERGED)
 
     total = np.full(terms.rows, np.nan)
-    s, converged = total_vol(-np.abs(x[solvable]), time_value[solvable])
+    otm_x, otm_beta = -np.abs(x[solvable]), time_value[solvable]
+    s = np.empty(solvable.size)
+    converged = np.zeros(solvable.size, dtype=bool)
+
+    def kernel(rows: slice) -> None:
+        s[rows], converged[rows] = total_vol(otm_x[rows], otm_beta[rows])
+
+    # One share of the rows per kernel thread: the solver is many small whole-array steps, so
+    # cache-sized blocks lose to per-call overhead, while two halves run in parallel (ufuncs
+    # release the GIL): 3.4M/s -> 5.2M/s for 100,000 rows on the idle machine.
+    run_in_blocks(kernel, solvable.size, max(BLOCK_ROWS, -(-solvable.size // WORKERS)))
     total[solvable] = s
     status[solvable[converged]] = IVStatus.OK
     vol = total / np.sqrt(t)
