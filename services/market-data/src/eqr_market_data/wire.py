@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -128,9 +128,19 @@ def quote_from_pb(message: pb.Quote) -> Quote:
     )
 
 
-def bar_to_pb(bar: Bar) -> pb.Bar:
-    return pb.Bar(
-        start=timestamp(bar.start),
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _timestamp_fields(at: datetime) -> dict[str, int]:
+    """A ``Timestamp``'s fields by arithmetic: ten years of bars are 2,500 of them, and building
+    each through ``Timestamp.FromDatetime`` took two thirds of packing them."""
+    since = (at if at.tzinfo else at.replace(tzinfo=UTC)) - _EPOCH
+    return {"seconds": since.days * 86_400 + since.seconds, "nanos": since.microseconds * 1000}
+
+
+def _add_bar(add: Callable[..., pb.Bar], bar: Bar) -> None:
+    add(
+        start=_timestamp_fields(bar.start),
         open=bar.open,
         high=bar.high,
         low=bar.low,
@@ -143,7 +153,10 @@ def pack_bars(bars: Sequence[Bar]) -> PackedBars:
     """Bars as the bars (and sources) of a ``GetHistoryResponse``: what the history cache keeps
     and what a history reply starts from."""
     source = ",".join(dict.fromkeys(bar.source for bar in bars))
-    message = service_pb.GetHistoryResponse(bars=[bar_to_pb(bar) for bar in bars], source=source)
+    message = service_pb.GetHistoryResponse(source=source)
+    add = message.bars.add
+    for bar in bars:
+        _add_bar(add, bar)
     return PackedBars(message.SerializeToString(), bars[-1].start.date() if bars else None, source)
 
 
@@ -210,7 +223,9 @@ def history_to_pb(history: History) -> service_pb.GetHistoryResponse:
     message = service_pb.GetHistoryResponse()
     if history.packed is not None:
         message.MergeFromString(history.packed.data)
-    message.bars.extend(bar_to_pb(bar) for bar in history.bars)
+    add = message.bars.add
+    for bar in history.bars:
+        _add_bar(add, bar)
     message.symbol = history.symbol
     message.interval = INTERVAL_TO_PB[history.interval]
     message.adjusted = history.adjusted

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -204,3 +204,11 @@ def test_packing_keeps_every_bar_and_says_what_it_holds(count: int) -> None:
     assert packed.last_day == (bars[-1].start.date() if bars else None)
     assert packed.source == ("simulated" if bars else "")
     assert unpack_bars("JPM", Interval.D1, packed) == bars
+
+
+def test_packing_keeps_intraday_starts_to_the_microsecond() -> None:
+    start = datetime(2026, 3, 2, 14, 30, 0, 250_001, tzinfo=UTC)
+    bars = [replace(_bar(date(2026, 3, 2), 50.0), start=start + timedelta(minutes=i)) for i in range(3)]
+    assert [b.start for b in unpack_bars("JPM", Interval.D1, read_packed(pack_bars(bars).data))] == [
+        b.start for b in bars
+    ]
