@@ -2,7 +2,9 @@
 
 The socket's own task reads and answers requests in order, a writer task sends what the
 mailbox holds, and a timer enforces the deadlines (authentication, token expiry, idleness)
-and sends heartbeats: as few tasks as a socket can have, because sockets are many. Anything
+and sends heartbeats: as few tasks as a socket can have, because sockets are many. The
+writer stays while the socket follows something; otherwise it goes once the mailbox is
+empty and the next frame starts another, so an idle socket holds no task but its own. Anything
 may end the socket by calling ``end``; the first reason given is the close code the client
 sees, after the frames already queued.
 """
@@ -98,6 +100,7 @@ class LiveSession:
         "_subscriptions",
         "_timer",
         "_websocket",
+        "_writer",
         "session_id",
         "user_id",
     )
@@ -120,6 +123,7 @@ class LiveSession:
         self._control = 0
         self._background: set[asyncio.Task[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
+        self._writer: asyncio.Task[None] | None = None
         self.user_id = ""
         self.session_id: str | None = None
 
@@ -130,6 +134,9 @@ class LiveSession:
             self._mailbox.post(key, frame)
         except MailboxFull:
             self.end(CloseCode.TOO_SLOW, "the client is not reading")
+            return
+        if self._writer is None and self._ending is None:
+            self._writer = asyncio.create_task(self._write())
 
     def end(self, code: CloseCode, reason: str) -> None:
         if self._ending is not None:
@@ -160,7 +167,6 @@ class LiveSession:
         await self._websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offers else None)
         self._hub.connect(self)
         self._metrics.sockets.inc()
-        writer = asyncio.create_task(self._write())
         self._watch()
         self._reading = reading = asyncio.current_task()
         assert reading is not None
@@ -178,8 +184,9 @@ class LiveSession:
             self._reading = None
             if self._timer is not None:
                 self._timer.cancel()
-            writer.cancel()
-            await asyncio.gather(writer, return_exceptions=True)
+            if self._writer is not None:
+                self._writer.cancel()
+                await asyncio.gather(self._writer, return_exceptions=True)
             self._metrics.sockets.dec()
             await self._hub.disconnect(self, self._subscriptions)
             await self._close()
@@ -202,7 +209,12 @@ class LiveSession:
     async def _write(self) -> None:
         try:
             while True:
-                frames = await self._mailbox.take()
+                frames = self._mailbox.drain()
+                if not frames:
+                    if not self._subscribed_keys():
+                        self._writer = None
+                        return
+                    frames = await self._mailbox.take()
                 for frame in frames:
                     await self._websocket.send_text(frame)
                 self._metrics.frames.inc(len(frames))
