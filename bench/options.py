@@ -25,7 +25,7 @@ from vollib.black_scholes_merton.implied_volatility import implied_volatility as
 from bench.target import Target
 from eqr_options.domain.american import american_price
 from eqr_options.domain.black_scholes import greeks
-from eqr_options.domain.chain import Underlying, quote_chain
+from eqr_options.domain.chain import Chain, Underlying, quote_chain
 from eqr_options.domain.implied_vol import implied_vol
 from eqr_options.domain.inputs import OptionTerms, option_terms
 from eqr_options.domain.svi import fit_surface
@@ -254,20 +254,24 @@ def _american(rng: np.random.Generator, lib: _QuantLib) -> tuple[Row, str]:
     return row, note
 
 
+def _chain_terms(underlying: Underlying, chain: Chain) -> OptionTerms:
+    return option_terms(
+        spot=underlying.spot,
+        strike=chain.strike,
+        years=chain.years,
+        rate=underlying.rate,
+        dividend_yield=underlying.dividend_yield,
+        is_call=chain.is_call,
+    )
+
+
 def _chain(lib: _QuantLib) -> tuple[str, Row]:
     underlying = Underlying("SIM", 187.3, 0.28, 0.045, 0.005)
     as_of = date(2026, 11, 27)
 
     def quote_and_fit() -> tuple[int, bool]:
         chain = quote_chain(underlying, as_of, np.random.default_rng(SEED))
-        terms = option_terms(
-            spot=underlying.spot,
-            strike=chain.strike,
-            years=chain.years,
-            rate=underlying.rate,
-            dividend_yield=underlying.dividend_yield,
-            is_call=chain.is_call,
-        )
+        terms = _chain_terms(underlying, chain)
         solved = implied_vol(terms, chain.mid)
         moneyness = np.log(chain.strike / terms.forward())
         otm = (chain.is_call == (moneyness >= 0)) & solved.ok & (chain.bid > 0)
@@ -282,14 +286,7 @@ def _chain(lib: _QuantLib) -> tuple[str, Row]:
     seconds = _best(quote_and_fit)
     contracts, calendar_free = quote_and_fit()
     chain = quote_chain(underlying, as_of, np.random.default_rng(SEED))
-    terms = option_terms(
-        spot=underlying.spot,
-        strike=chain.strike,
-        years=chain.years,
-        rate=underlying.rate,
-        dividend_yield=underlying.dividend_yield,
-        is_call=chain.is_call,
-    )
+    terms = _chain_terms(underlying, chain)
     engine = ql.AnalyticEuropeanEngine(lib.process)
     started = time.perf_counter()
     for i in range(terms.rows):
