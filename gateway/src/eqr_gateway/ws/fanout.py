@@ -79,10 +79,12 @@ class Fanout:
                 delay = min(delay * 2, _RETRY_MAX_SECONDS)
                 continue
             self._client = client
-            for subject, callback in self._follows.items():
+            # Snapshots: joins and leaves go on meanwhile, and from now on subscribe for themselves.
+            for subject, callback in list(self._follows.items()):
                 await client.subscribe(subject, cb=callback)
-            for subject, topic in self._topics.items():
-                topic.subscription = await client.subscribe(subject, cb=topic.on_message)
+            for subject, topic in list(self._topics.items()):
+                if topic.subscription is None and self._topics.get(subject) is topic:
+                    await self._subscribe(subject, topic)
             return
 
     def subscribers(self, subject: str) -> int:
@@ -108,13 +110,17 @@ class Fanout:
             topic = self._topics[subject] = _Topic(render)
             topic.listeners.add(listener)
             if self._client is not None:
-                subscription = await self._client.subscribe(subject, cb=topic.on_message)
-                if self._topics.get(subject) is topic:
-                    topic.subscription = subscription
-                else:  # everyone left while it was being made
-                    await subscription.unsubscribe()
+                await self._subscribe(subject, topic)
             return
         topic.listeners.add(listener)
+
+    async def _subscribe(self, subject: str, topic: _Topic) -> None:
+        assert self._client is not None
+        subscription = await self._client.subscribe(subject, cb=topic.on_message)
+        if self._topics.get(subject) is topic:
+            topic.subscription = subscription
+        else:  # everyone left while it was being made
+            await subscription.unsubscribe()
 
     async def leave(self, subject: str, listener: Listener) -> None:
         topic = self._topics.get(subject)
