@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from eqr.common.v1 import date_pb2
+from eqr.market_data.v1 import events_pb2, resources_pb2
 from eqr.market_data.v1 import market_data_service_pb2 as pb
-from eqr.market_data.v1 import resources_pb2
 from eqr_gateway.convert import optional_time, required_time
 from eqr_gateway.schemas.market import AssetClass, ImportFormat, Interval, Period
 
@@ -185,17 +185,21 @@ def breadth_doc(breadth: resources_pb2.Breadth) -> Document:
     }
 
 
-def overview_doc(overview: pb.GetMarketOverviewResponse) -> Document:
+def market_moves_doc(moves: pb.GetMarketOverviewResponse | events_pb2.MarketUpdated) -> Document:
+    """Indices, sectors, movers and breadth: the overview's body, and the live ``market_update``."""
     return {
-        "indices": movers_doc(overview.indices),
-        "sectors": movers_doc(overview.sectors),
-        "gainers": movers_doc(overview.gainers),
-        "losers": movers_doc(overview.losers),
-        "most_active": movers_doc(overview.most_active),
-        "breadth": breadth_doc(overview.breadth),
-        "as_of": optional_time(overview, "as_of"),
-        "market_status": overview.market_status,
+        "indices": movers_doc(moves.indices),
+        "sectors": movers_doc(moves.sectors),
+        "gainers": movers_doc(moves.gainers),
+        "losers": movers_doc(moves.losers),
+        "most_active": movers_doc(moves.most_active),
+        "breadth": breadth_doc(moves.breadth),
+        "as_of": optional_time(moves, "as_of"),
     }
+
+
+def overview_doc(overview: pb.GetMarketOverviewResponse) -> Document:
+    return {**market_moves_doc(overview), "market_status": overview.market_status}
 
 
 def top_movers_doc(movers: pb.ListMoversResponse) -> Document:

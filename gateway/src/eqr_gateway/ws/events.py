@@ -16,8 +16,7 @@ from eqr.market_data.v1 import events_pb2 as market_events
 from eqr.market_data.v1 import market_data_service_pb2 as market_pb
 from eqr.portfolio.v1 import events_pb2 as portfolio_events
 from eqr.portfolio.v1 import resources_pb2 as portfolio_resources
-from eqr_gateway.convert import optional_time
-from eqr_gateway.convert_market import breadth_doc, movers_doc, quote_json
+from eqr_gateway.convert_market import market_moves_doc, quote_json
 from eqr_gateway.convert_portfolio import trigger_doc
 from eqr_gateway.convert_portfolio_figures import valuation_doc
 from eqr_gateway.ws.protocol import MARKET_KEY, frame
@@ -55,18 +54,7 @@ def render_quote(payload: bytes) -> tuple[str, str] | None:
 
 
 def market_frame(overview: market_pb.GetMarketOverviewResponse | market_events.MarketUpdated) -> str:
-    return frame(
-        "market_update",
-        {
-            "indices": movers_doc(overview.indices),
-            "sectors": movers_doc(overview.sectors),
-            "gainers": movers_doc(overview.gainers),
-            "losers": movers_doc(overview.losers),
-            "most_active": movers_doc(overview.most_active),
-            "breadth": breadth_doc(overview.breadth),
-            "as_of": optional_time(overview, "as_of"),
-        },
-    )
+    return frame("market_update", market_moves_doc(overview))
 
 
 def render_market(payload: bytes) -> tuple[str, str] | None:
