@@ -128,3 +128,20 @@ async def test_a_client_that_stops_reading_is_closed_without_holding_anyone_up(
             client.say("heartbeat")
         async with asyncio.timeout(5):
             assert await client.closed == 4009
+
+
+async def test_a_failing_dependency_refuses_the_request_and_keeps_the_socket(
+    make_gateway: Callable[..., Any], user_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with make_gateway() as (app, _), _Client(app, user_token).connected() as client:
+        await client.next("ack")
+
+        async def broken(*_: object) -> list[bytes]:
+            raise ConnectionError("redis is down")
+
+        monkeypatch.setattr(app.state.resources.quotes, "quotes", broken)
+        client.say("subscribe", channel="quotes", symbols=["AAPL"])
+        assert (await client.next("error"))["data"]["code"] == "unavailable"
+        client.say("heartbeat")
+        await client.next("heartbeat")
+        assert not client.closed.done()

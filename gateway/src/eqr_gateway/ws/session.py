@@ -300,6 +300,10 @@ class LiveSession:
                     await self._unsubscribe(request)
         except ProtocolError as problem:
             self._refuse(request.request_id, problem)
+        except Exception:
+            # Redis or NATS failing under a request: the socket lives on, the request is refused.
+            log.exception("a live socket request failed", extra={"request": type(request).__name__})
+            self._refuse(request.request_id, ProtocolError("unavailable", "Try again shortly."))
 
     async def _authenticate(self, request_id: str | None, token: str) -> None:
         first = self._principal is None
