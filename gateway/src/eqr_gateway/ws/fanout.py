@@ -87,10 +87,6 @@ class Fanout:
                     await self._subscribe(subject, topic)
             return
 
-    def subscribers(self, subject: str) -> int:
-        topic = self._topics.get(subject)
-        return len(topic.listeners) if topic else 0
-
     async def follow(self, subject: str, handle: Callable[[bytes], None]) -> None:
         """Call ``handle`` with every payload on ``subject`` (wildcards allowed) while running."""
 

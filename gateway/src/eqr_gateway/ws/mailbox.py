@@ -18,18 +18,15 @@ class MailboxFull(Exception):
 
 
 class Mailbox:
-    __slots__ = ("_capacity", "_ready", "_waiting", "replaced")
+    __slots__ = ("_capacity", "_ready", "_waiting")
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
         self._waiting: dict[str, str] = {}
         self._ready = asyncio.Event()
-        self.replaced = 0  # frames superseded before they were sent: how far behind the reader is
 
     def post(self, key: str, frame: str) -> None:
-        if key in self._waiting:
-            self.replaced += 1
-        elif len(self._waiting) >= self._capacity:
+        if key not in self._waiting and len(self._waiting) >= self._capacity:
             raise MailboxFull
         self._waiting[key] = frame
         self._ready.set()
