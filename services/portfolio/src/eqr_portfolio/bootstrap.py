@@ -20,6 +20,7 @@ from eqr_platform.grpc.server import Servicer, serve
 from eqr_platform.tokens import JwksCache, TokenVerifier
 from eqr_portfolio.adapters.clients.auth import GrpcDirectory
 from eqr_portfolio.adapters.clients.market_data import GrpcMarketData
+from eqr_portfolio.adapters.clients.options import GrpcOptionPricing
 from eqr_portfolio.adapters.clock import SystemClock
 from eqr_portfolio.adapters.db.ledger_index import SqlLedgerIndex
 from eqr_portfolio.adapters.db.tables import MIGRATIONS, SCHEMA, outbox
@@ -44,12 +45,14 @@ async def dependencies(settings: PortfolioSettings) -> AsyncIterator[tuple[Depen
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     market_channel = create_channel(settings.market_data_addr)
     auth_channel = create_channel(settings.auth_addr)
+    options_channel = create_channel(settings.options_addr)
     try:
         yield (
             Dependencies(
                 unit_of_work=lambda: SqlUnitOfWork(sessions),
                 clock=SystemClock(),
                 market_data=GrpcMarketData(market_channel),
+                options=GrpcOptionPricing(options_channel),
                 directory=GrpcDirectory(auth_channel),
                 limits=Limits(
                     max_import_rows=settings.max_import_rows, max_transactions=settings.max_transactions
@@ -60,6 +63,7 @@ async def dependencies(settings: PortfolioSettings) -> AsyncIterator[tuple[Depen
     finally:
         await market_channel.close()
         await auth_channel.close()
+        await options_channel.close()
         await engine.dispose()
 
 

@@ -18,6 +18,8 @@ class PortfolioSettings(ServiceSettings):
     auth_addr: str = Field("127.0.0.1:50051", validation_alias="AUTH_ADDR")
     """The auth service: its JWKS verifies callers' tokens; it resolves share invitees' emails."""
     market_data_addr: str = Field("127.0.0.1:50052", validation_alias="MARKET_DATA_ADDR")
+    options_addr: str = Field("127.0.0.1:50055", validation_alias="OPTIONS_ADDR")
+    """The options service: marks option holdings and reports their Greeks."""
 
     max_import_rows: int = Field(50_000, ge=1)
     """Rows one CSV import may hold; the whole file is refused beyond it."""

@@ -26,11 +26,12 @@ from eqr_portfolio.domain.book import Book, Lot, Position
 from eqr_portfolio.domain.drafts import TransactionDraft
 from eqr_portfolio.domain.errors import ValidationFailed, ViolationCollector
 from eqr_portfolio.domain.history import Change
+from eqr_portfolio.domain.option_contracts import OptionContract
 from eqr_portfolio.domain.portfolios import PortfolioSettingsDraft
 from eqr_portfolio.domain.rebalance import CommissionModel, RebalanceOptions, RebalanceProposal
 from eqr_portfolio.domain.templates import PortfolioTemplate
 from eqr_portfolio.domain.transactions import CashMode, CostMethod, Portfolio, Transaction, TransactionKind
-from eqr_portfolio.domain.valuation import AllocationSlice, HoldingValue, Quote, Valuation
+from eqr_portfolio.domain.valuation import AllocationSlice, HoldingValue, PositionGreeks, Quote, Valuation
 
 E = TypeVar("E")
 
@@ -253,13 +254,14 @@ def _fraction(value: Decimal | None) -> float | None:
 # times more than setting the fields of the parent's own.
 
 
-def _fill_lot(message: pb.Lot, lot: Lot, price: Decimal | None) -> None:
-    value = lot.quantity * price if price is not None else lot.cost
+def _fill_lot(message: pb.Lot, lot: Lot, price: Decimal | None, multiplier: Decimal) -> None:
+    shares = lot.quantity * multiplier
+    value = shares * price if price is not None else lot.cost
     day = message.opened_on
     day.year, day.month, day.day = lot.opened_on.year, lot.opened_on.month, lot.opened_on.day
     message.quantity.value = str(lot.quantity)
     message.cost_basis.value = str(lot.cost)
-    message.cost_per_share.value = str(lot.cost / lot.quantity)
+    message.cost_per_share.value = str(lot.cost / shares)
     message.market_value.value = str(value)
     message.unrealized_pnl.value = str(value - lot.cost)
 
@@ -299,7 +301,28 @@ def _fill_holding(
         message.income.value = str(position.dividends)
         if lots:
             for lot in position.lots:
-                _fill_lot(message.lots.add(), lot, holding.price)
+                _fill_lot(message.lots.add(), lot, holding.price, position.multiplier)
+    contract = holding.contract
+    if contract is not None:
+        _fill_option(message.option, contract, quote)
+    if holding.greeks is not None:
+        _fill_greeks(message.greeks, holding.greeks)
+
+
+def _fill_option(message: pb.OptionDetails, contract: OptionContract, quote: Quote | None) -> None:
+    message.underlying = contract.underlying
+    message.expiry.CopyFrom(date_pb(contract.expiry))
+    message.strike.value = str(contract.strike)
+    message.kind = contract.kind.value
+    message.multiplier = int(contract.multiplier)
+    message.price_source = quote.source if quote is not None else ""
+
+
+def _fill_greeks(message: pb.PositionGreeks, greeks: PositionGreeks) -> None:
+    message.dollar_delta = greeks.dollar_delta
+    message.dollar_gamma = greeks.dollar_gamma
+    message.vega_per_point = greeks.vega_per_point
+    message.theta_per_day = greeks.theta_per_day
 
 
 def _fill_slice(message: pb.AllocationSlice, allocation: AllocationSlice) -> None:
@@ -347,6 +370,7 @@ def valuation_to_pb(
         _fill_slice(message.by_sector.add(), allocation)
     for allocation in valuation.by_industry:
         _fill_slice(message.by_industry.add(), allocation)
+    _fill_greeks(message.greeks, totals.greeks)
     if as_of is not None:
         message.as_of.CopyFrom(date_pb(as_of))
     return message

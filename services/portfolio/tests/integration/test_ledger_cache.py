@@ -47,6 +47,7 @@ def _replica(sessions: async_sessionmaker[AsyncSession]) -> Dependencies:
         clock=SystemClock(),
         market_data=OnePrice(),
         directory=None,  # type: ignore[arg-type]
+        options=None,  # type: ignore[arg-type]
         limits=Limits(),
     )
 

@@ -154,6 +154,7 @@ async def test_a_price_alert_fires_once_per_crossing_and_reaches_jetstream(
         clock=clock,
         market_data=KnownSymbols(symbol),
         directory=None,  # type: ignore[arg-type]
+        options=None,  # type: ignore[arg-type]
         limits=Limits(),
     )
     portfolio_id = await _portfolio(
@@ -239,6 +240,7 @@ async def test_the_repository_keeps_thresholds_states_and_history_exactly(
         clock=SystemClock(),
         market_data=KnownSymbols(symbol),
         directory=None,  # type: ignore[arg-type]
+        options=None,  # type: ignore[arg-type]
         limits=Limits(),
     )
     kept, gone = await _portfolio(sessions, owner), await _portfolio(sessions, owner)

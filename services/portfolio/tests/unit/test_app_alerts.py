@@ -289,6 +289,7 @@ def world() -> World:
         clock=clock,
         market_data=market,
         directory=None,  # type: ignore[arg-type]
+        options=None,  # type: ignore[arg-type]
         limits=Limits(),
     )
     live = LiveValuation(deps, FakeLedgerIndex(store), publisher, interval=timedelta(seconds=1))

@@ -112,6 +112,7 @@ def dependencies(
         clock=FixedClock(today),
         market_data=market,
         directory=NoDirectory(),
+        options=None,  # type: ignore[arg-type]
         limits=Limits(),
     )
 

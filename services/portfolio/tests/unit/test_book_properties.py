@@ -22,7 +22,10 @@ from eqr_portfolio.domain.transactions import (
 )
 from eqr_portfolio.domain.valuation import Quote, value_book
 
-SYMBOLS = ("AAA", "BBB")
+OPTION = "AAA261218C00050000"
+SHARES_PER_UNIT = {"AAA": 1, "BBB": 1, OPTION: 100}
+"""An option contract delivers 100 shares: its quantity counts contracts, its price is per share."""
+SYMBOLS = tuple(SHARES_PER_UNIT)
 START = date(2024, 1, 1)
 K = TransactionKind
 
@@ -42,7 +45,8 @@ POLICIES = st.builds(LedgerPolicy, st.sampled_from(CostMethod), st.sampled_from(
 
 @st.composite
 def ledgers(draw: st.DrawFn, kinds: Sequence[TransactionKind] = tuple(TransactionKind)) -> list[Transaction]:
-    """Entries in ledger order (dates never fall, sequences rise), a few days apart, on two symbols."""
+    """Entries in ledger order (dates never fall, sequences rise), a few days apart, on two shares
+    and an option contract."""
     day = START
     entries: list[Transaction] = []
     for n in range(1, draw(st.integers(0, 25)) + 1):
@@ -83,13 +87,22 @@ def accepted(entries: list[Transaction], policy: LedgerPolicy) -> list[Transacti
 
 def market_value(book: Book, prices: dict[str, Decimal]) -> Decimal:
     return book.cash + sum(
-        (lot.quantity * prices[p.symbol] for p in book.positions.values() for lot in p.lots), Decimal(0)
+        (
+            lot.quantity * SHARES_PER_UNIT[p.symbol] * prices[p.symbol]
+            for p in book.positions.values()
+            for lot in p.lots
+        ),
+        Decimal(0),
     )
 
 
 def total_pnl(book: Book, prices: dict[str, Decimal]) -> Decimal:
     unrealised = sum(
-        (p.quantity * prices[p.symbol] - p.cost_basis for p in book.positions.values()), Decimal(0)
+        (
+            p.quantity * SHARES_PER_UNIT[p.symbol] * prices[p.symbol] - p.cost_basis
+            for p in book.positions.values()
+        ),
+        Decimal(0),
     )
     return book.realised_pnl + unrealised
 

@@ -17,6 +17,10 @@ class Caller:
     user_id: UUID
 
 
+SYSTEM = Caller(UUID(int=0))
+"""The platform itself, as the author of the entries it records (option settlements)."""
+
+
 async def load_portfolio(
     uow: UnitOfWork,
     caller: Caller,

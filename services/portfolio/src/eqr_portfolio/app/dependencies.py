@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from eqr_portfolio.app.ledger_cache import LedgerCache
-from eqr_portfolio.app.ports import Clock, Directory, MarketData, UnitOfWork
+from eqr_portfolio.app.ports import Clock, Directory, MarketData, OptionPricing, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Dependencies:
     unit_of_work: Callable[[], UnitOfWork]
     clock: Clock
     market_data: MarketData
+    options: OptionPricing
     directory: Directory
     limits: Limits
     ledgers: LedgerCache = field(default_factory=LedgerCache)

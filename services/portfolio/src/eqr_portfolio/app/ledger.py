@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID, uuid4
 
-from eqr_portfolio.app.caller import Caller, load_portfolio
+from eqr_portfolio.app.caller import SYSTEM, Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
 from eqr_portfolio.app.paging import decode_page_token, encode_page_token, page_limit
 from eqr_portfolio.app.ports import UnitOfWork
@@ -102,6 +102,21 @@ async def append_entries(
         )
     uow.record(LedgerChanged(portfolio.id, caller.user_id, action, tuple(e.id for e in stored), now))
     return stored, book
+
+
+def fits(
+    deps: Dependencies,
+    ledger: Sequence[Transaction],
+    drafts: Sequence[TransactionDraft],
+    policy: LedgerPolicy,
+) -> bool:
+    """Whether the ledger would take ``drafts`` after its stored entries."""
+    entries = [_entry(d, SYSTEM, _PROVISIONAL_SEQUENCE + i, deps) for i, d in enumerate(drafts)]
+    try:
+        replay([*ledger, *entries], policy)
+    except LedgerRejected:
+        return False
+    return True
 
 
 def validated(

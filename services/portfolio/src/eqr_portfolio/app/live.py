@@ -10,7 +10,9 @@ prices move, and the database sees a few queries per tick rather than one per qu
    ticks still fires.
 2. **Live values.** Each dirty portfolio is valued from its replayed book (cached until its
    ledger changes) at the latest quotes and published; a holding without a quote yet is asked
-   of market data once.
+   of market data once. A quote of an option's underlying makes its holders dirty too: their
+   contracts are marked by the options service (chain mid, or model) with their Greeks.
+   A book holding a contract whose expiry day has passed is settled first (``settlement``).
 3. **Value and drawdown alerts** are evaluated on those values, unless a holding is unpriced
    (a value with holdings at cost is not a market value).
 
@@ -30,14 +32,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 from eqr_portfolio.app.dependencies import Dependencies
-from eqr_portfolio.app.ports import LedgerIndex, ValuationPublisher
+from eqr_portfolio.app.ports import LedgerIndex, OptionMark, ValuationPublisher
+from eqr_portfolio.app.settlement import expired_contracts, settle_expired
+from eqr_portfolio.app.valuation import held_contracts, option_greeks, option_instruments, option_quotes
 from eqr_portfolio.domain.alerts import (
     Alert,
     Observation,
@@ -48,6 +52,7 @@ from eqr_portfolio.domain.alerts import (
 )
 from eqr_portfolio.domain.book import Book, replay
 from eqr_portfolio.domain.events import AlertTriggered
+from eqr_portfolio.domain.option_contracts import OptionContract, option_contract
 from eqr_portfolio.domain.transactions import Portfolio
 from eqr_portfolio.domain.valuation import Instrument, Quote, value_book
 
@@ -130,7 +135,7 @@ class LiveValuation:
             by_portfolio.setdefault(portfolio_id, set()).add(symbol)
         for portfolio_id, symbols in by_portfolio.items():
             if portfolio_id not in self._symbols_of:
-                self._index(portfolio_id, frozenset(symbols))
+                self._index(portfolio_id, watched(symbols))
                 self._dirty.add(portfolio_id)
         return True
 
@@ -169,15 +174,27 @@ class LiveValuation:
                 held[portfolio_id] = found
         if not held:
             return
+        await self._settle(held)
+        contracts = {portfolio_id: held_contracts(h.book) for portfolio_id, h in held.items()}
         symbols = {symbol for h in held.values() for symbol in h.book.positions}
-        await self._fetch_missing_quotes(symbols)
-        facts = await self._instruments(symbols)
+        shares = symbols - {c.symbol for held_ in contracts.values() for c in held_}
+        await self._fetch_missing_quotes(shares)
+        underlyings = {c.underlying for held_ in contracts.values() for c in held_}
+        facts = await self._instruments(shares | underlyings)
+        marks = await self._marks(contracts)
         now = self._deps.clock.now()
         observations: dict[UUID, ValuationObservation] = {}
         publishing = []
         for portfolio_id, h in held.items():
-            prices = self._prices(h.book.positions)
-            valuation = value_book(h.book, prices, facts, today=now.date())
+            held_marks = marks.get(portfolio_id, {})
+            prices = self._prices(h.book.positions) | option_quotes(held_marks)
+            valuation = value_book(
+                h.book,
+                prices,
+                facts | option_instruments(contracts[portfolio_id], facts),
+                today=now.date(),
+                option_greeks=option_greeks(held_marks),
+            )
             publishing.append(self._publisher.publish_valuation(h.portfolio, h.book, valuation, prices, now))
             if not valuation.unpriced:
                 value = valuation.totals.market_value
@@ -208,7 +225,7 @@ class LiveValuation:
         book = replay(ledger, portfolio.policy)
         if cached is not None and portfolio_id in self._peaks:
             self._peaks[portfolio_id] += book.net_external_flow - cached.book.net_external_flow
-        self._index(portfolio_id, frozenset(book.positions))
+        self._index(portfolio_id, watched(book.positions))
         held = self._books[portfolio_id] = _Held(portfolio, book)
         return held
 
@@ -239,6 +256,35 @@ class LiveValuation:
             return
         for symbol, q in fetched.items():
             self._quotes.setdefault(symbol, QuoteObservation(symbol, q.price, q.previous_close, q.as_of))
+
+    async def _settle(self, held: Mapping[UUID, _Held]) -> None:
+        """Settle the expired contracts of the books at hand; the settled ledgers come back as
+        ledger changes, and the next tick values them."""
+        today = self._deps.clock.now().date()
+        for portfolio_id, h in held.items():
+            if not expired_contracts(h.book.positions, today):
+                continue
+            try:
+                await settle_expired(self._deps, portfolio_id)
+            except Exception:
+                log.exception("expired options not settled", extra={"portfolio_id": str(portfolio_id)})
+
+    async def _marks(
+        self, contracts: Mapping[UUID, Mapping[OptionContract, Decimal]]
+    ) -> dict[UUID, dict[OptionContract, OptionMark]]:
+        """Each portfolio's option positions marked; those the options service cannot mark now are
+        valued at cost this tick."""
+        holding = [portfolio_id for portfolio_id, held in contracts.items() if held]
+        found = await asyncio.gather(
+            *(self._deps.options.marks(contracts[p]) for p in holding), return_exceptions=True
+        )
+        marks: dict[UUID, dict[OptionContract, OptionMark]] = {}
+        for portfolio_id, result in zip(holding, found, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("cannot mark option positions; valuing them at cost", exc_info=result)
+            else:
+                marks[portfolio_id] = result
+        return marks
 
     async def _instruments(self, symbols: Collection[str]) -> dict[str, Instrument]:
         try:
@@ -282,6 +328,14 @@ class LiveValuation:
                 await uow.commit()
         except Exception:
             log.exception("alert not evaluated", extra={"alert_id": str(alert.id)})
+
+
+def watched(symbols: Iterable[str]) -> frozenset[str]:
+    """The symbols whose quotes move a book of ``symbols``: its shares, and the underlyings of its
+    option contracts."""
+    found = set(symbols)
+    found.update(c.underlying for s in list(found) if (c := option_contract(s)) is not None)
+    return frozenset(found)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

@@ -6,6 +6,11 @@ stands, ``ledger_cache``) and market-data's daily closes: the end-of-day quantit
 a symbol's first close, the price it last traded at), plus cash, as float64 matrices of days by
 symbols. Closes are raw (not split-adjusted), because the ledger's quantities change at a split
 only when the split is recorded.
+
+Option contracts have no stored daily closes: on past days a contract is worth its last traded
+premium (so its P&L shows when it is closed or settled, as a cost-basis tracker would show it),
+while the live valuation marks it to the chain. The series is a record of the ledger and the
+share prices, not a model of option prices nobody quoted.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from eqr_portfolio.domain.access import require_read
 from eqr_portfolio.domain.book import DayEnd, replay_daily
 from eqr_portfolio.domain.contribution import ContributionReport, contribution_of_arrays
 from eqr_portfolio.domain.errors import ValidationFailed
+from eqr_portfolio.domain.option_contracts import contract_size
 from eqr_portfolio.domain.performance import (
     BenchmarkComparison,
     CalendarReturn,
@@ -101,9 +107,9 @@ def _holding_flows(ledger: Sequence[Transaction], days: Sequence[date]) -> dict[
             continue
         match t.kind:
             case TransactionKind.BUY:
-                flows[days[index]][t.symbol] += t.quantity * t.price + t.commission
+                flows[days[index]][t.symbol] += t.notional + t.commission
             case TransactionKind.SELL:
-                flows[days[index]][t.symbol] -= t.quantity * t.price - t.commission
+                flows[days[index]][t.symbol] -= t.notional - t.commission
             case TransactionKind.DIVIDEND:
                 flows[days[index]][t.symbol] -= t.amount
     return flows
@@ -150,7 +156,8 @@ def _price_matrix(
 
 
 def _quantity_matrix(ends: Sequence[DayEnd], column: Mapping[str, int]) -> FloatArray:
-    """Each day's end-of-day quantities, a column per symbol (rebuilt only when they change)."""
+    """Each day's end-of-day shares (contracts x 100 for options), a column per symbol (rebuilt
+    only when they change)."""
     quantities = np.zeros((len(ends), len(column)))
     row = np.zeros(len(column))
     previous: Mapping[str, Decimal] | None = None
@@ -158,7 +165,7 @@ def _quantity_matrix(ends: Sequence[DayEnd], column: Mapping[str, int]) -> Float
         if end.quantities != previous:
             row = np.zeros(len(column))
             for symbol, quantity in end.quantities.items():
-                row[column[symbol]] = float(quantity)
+                row[column[symbol]] = float(quantity * contract_size(symbol))
             previous = end.quantities
         quantities[i] = row
     return quantities

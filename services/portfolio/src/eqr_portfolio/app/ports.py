@@ -18,9 +18,10 @@ from eqr_portfolio.domain.alerts import Alert, AlertState, RecordedTrigger
 from eqr_portfolio.domain.book import Book
 from eqr_portfolio.domain.events import DomainEvent
 from eqr_portfolio.domain.history import Change
+from eqr_portfolio.domain.option_contracts import OptionContract
 from eqr_portfolio.domain.templates import PortfolioTemplate
 from eqr_portfolio.domain.transactions import Portfolio, Transaction
-from eqr_portfolio.domain.valuation import Quote, Valuation
+from eqr_portfolio.domain.valuation import PositionGreeks, Quote, Valuation
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,31 @@ class MarketData(Protocol):
     async def close_series(self, queries: Sequence[ClosesQuery]) -> list[CloseSeries]:
         """Each query's closes of the trading days in [start, end], in query order, asked in one
         round trip; empty for an unknown symbol."""
+        ...
+
+
+@dataclass(frozen=True)
+class OptionMark:
+    """An option position marked by the options service: the premium per share now and at the
+    underlying's previous close, where the premium came from, and the position's Greeks."""
+
+    price: Decimal
+    previous_price: Decimal
+    source: str
+    """``chain_mid``, ``model`` or ``intrinsic`` (expired)."""
+    underlying_price: float
+    implied_vol: float
+    greeks: PositionGreeks
+
+
+class OptionPricing(Protocol):
+    """The options service."""
+
+    async def marks(
+        self, positions: Mapping[OptionContract, Decimal], as_of: date | None = None
+    ) -> dict[OptionContract, OptionMark]:
+        """Each contract held (signed quantity in contracts) marked now, or at the close of ``as_of``;
+        absent when its underlying is unknown."""
         ...
 
 

@@ -1,4 +1,8 @@
-"""Rebalancing a portfolio: target weights in, proposed trades out; applying writes them."""
+"""Rebalancing a portfolio: target weights in, proposed trades out; applying writes them.
+
+Option contracts are left as they are: the targets weigh the shares and the cash, and a target
+naming a contract is refused (a hedge is not an allocation to rebalance toward).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from eqr_portfolio.app.templates import find_template
 from eqr_portfolio.app.valuation import value_portfolio
 from eqr_portfolio.domain.drafts import TransactionDraft
 from eqr_portfolio.domain.errors import ValidationFailed
+from eqr_portfolio.domain.option_contracts import option_contract
 from eqr_portfolio.domain.rebalance import (
     PricedPosition,
     RebalanceOptions,
@@ -53,13 +58,19 @@ async def propose(
         weights = dict((await find_template(deps, caller, template_id)).weights)
     else:
         weights = parse_target_weights(targets)
+    contracts = sorted(symbol for symbol in weights if option_contract(symbol) is not None)
+    if contracts:
+        raise ValidationFailed.single(
+            "targets", f"option contracts are not rebalanced: {', '.join(contracts)}"
+        )
     valued = await value_portfolio(deps, caller, portfolio_id)
-    unpriced = sorted(set(valued.valuation.unpriced))
+    unpriced = sorted(s for s in valued.valuation.unpriced if option_contract(s) is None)
     if unpriced:
         raise ValidationFailed.single("targets", f"no price for held {', '.join(unpriced)}")
     positions = [
         PricedPosition(symbol, position.quantity, valued.quotes[symbol].price)
         for symbol, position in valued.book.positions.items()
+        if option_contract(symbol) is None
     ]
     wanted = sorted(set(weights) - set(valued.quotes))
     quotes = await deps.market_data.quotes(wanted)

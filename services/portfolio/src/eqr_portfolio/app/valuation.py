@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -11,12 +12,13 @@ from uuid import UUID
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
 from eqr_portfolio.app.ledger_cache import read_ledger
-from eqr_portfolio.app.ports import ClosesQuery, MarketData
+from eqr_portfolio.app.ports import ClosesQuery, MarketData, OptionMark, OptionPricing
 from eqr_portfolio.domain.access import AccessRole, require_read
 from eqr_portfolio.domain.book import Book, replay
 from eqr_portfolio.domain.errors import ValidationFailed
+from eqr_portfolio.domain.option_contracts import OptionContract, option_contract
 from eqr_portfolio.domain.transactions import Portfolio
-from eqr_portfolio.domain.valuation import Instrument, Quote, Valuation, value_book
+from eqr_portfolio.domain.valuation import Instrument, PositionGreeks, Quote, Valuation, value_book
 
 CLOSE_LOOKBACK_DAYS = 10
 """Calendar days searched back for a close: covers weekends and the longest market holidays."""
@@ -75,12 +77,58 @@ async def value_portfolio(
         book = ledger.book(portfolio.policy)
     else:
         book = replay(ledger.transactions, portfolio.policy, through=as_of)
-    symbols = sorted(book.positions)
-    prices, facts = await asyncio.gather(
-        quotes_now(deps.market_data, symbols)
+    contracts = held_contracts(book)
+    shares = sorted(set(book.positions) - {c.symbol for c in contracts})
+    prices, facts, marks = await asyncio.gather(
+        quotes_now(deps.market_data, shares)
         if as_of is None
-        else _closes_at(deps.market_data, symbols, as_of),
-        instruments(deps.market_data, symbols),
+        else _closes_at(deps.market_data, shares, as_of),
+        instruments(deps.market_data, sorted({*shares, *(c.underlying for c in contracts)})),
+        _marks(deps.options, contracts, as_of),
     )
-    valuation = value_book(book, prices, facts, today=as_of or now.date())
+    prices |= option_quotes(marks)
+    valuation = value_book(
+        book,
+        prices,
+        facts | option_instruments(contracts, facts),
+        today=as_of or now.date(),
+        option_greeks=option_greeks(marks),
+    )
     return PortfolioValuation(portfolio, role, book, valuation, prices, as_of, now)
+
+
+async def _marks(
+    options: OptionPricing, contracts: Mapping[OptionContract, Decimal], as_of: date | None
+) -> dict[OptionContract, OptionMark]:
+    """No call at all for a book of shares only."""
+    return await options.marks(contracts, as_of) if contracts else {}
+
+
+def held_contracts(book: Book) -> dict[OptionContract, Decimal]:
+    """The option contracts among the book's positions, with the contracts held."""
+    held = {}
+    for symbol, position in book.positions.items():
+        contract = option_contract(symbol)
+        if contract is not None:
+            held[contract] = position.quantity
+    return held
+
+
+def option_quotes(marks: Mapping[OptionContract, OptionMark]) -> dict[str, Quote]:
+    return {c.symbol: Quote(m.price, m.previous_price, m.source) for c, m in marks.items()}
+
+
+def option_greeks(marks: Mapping[OptionContract, OptionMark]) -> dict[str, PositionGreeks]:
+    return {c.symbol: m.greeks for c, m in marks.items()}
+
+
+def option_instruments(
+    contracts: Iterable[OptionContract], underlyings: Mapping[str, Instrument]
+) -> dict[str, Instrument]:
+    """A contract is named for people and classified as its underlying."""
+    found = {}
+    for contract in contracts:
+        underlying = underlyings.get(contract.underlying)
+        sector, industry = (underlying.sector, underlying.industry) if underlying else ("", "")
+        found[contract.symbol] = Instrument(contract.describe(), sector, industry)
+    return found

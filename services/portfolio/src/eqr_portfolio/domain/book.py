@@ -3,11 +3,12 @@
 The rules, so that every figure can be audited by hand:
 
 - **Order.** Transactions are applied in ledger order, ``(trade_date, sequence)``.
-- **Lots.** A buy opens a lot whose cost is ``quantity x price + commission``; a sell's
-  proceeds are ``quantity x price - commission``. A trade against the direction of the
-  position first closes lots (each closure is a :class:`ClosedLot` with its own realised
-  P&L) and any quantity left over opens a lot in the other direction. A trade's commission
-  is shared between the lots it closes and the lot it opens in proportion to quantity.
+- **Lots.** A buy opens a lot whose cost is its notional (``quantity x price``, times 100 for
+  option contracts) plus commission; a sell's proceeds are its notional less commission. A
+  trade against the direction of the position first closes lots (each closure is a
+  :class:`ClosedLot` with its own realised P&L) and any quantity left over opens a lot in the
+  other direction. A trade's commission is shared between the lots it closes and the lot it
+  opens in proportion to quantity.
 - **FIFO** closes the oldest lot first and splits a lot when a trade takes only part of it.
 - **Average cost** keeps a single pooled lot per position: buys add their quantity and cost
   to the pool, a sell takes the pool's cost in proportion to the quantity sold. The pool's
@@ -35,7 +36,7 @@ The rules, so that every figure can be audited by hand:
 Transactions are taken to meet the field contracts that ``drafts.validate_draft`` enforces on
 every entry (a symbol where one is needed, positive quantities, amounts and ratios, ...).
 
-With these rules, at any price map ``P``, ``cash + sum(quantity x P)`` equals the net external
+With these rules, at any price map ``P``, ``cash + sum(quantity x P x multiplier)`` equals the net external
 flows plus realised and unrealised P&L plus dividends and interest minus fees, to the last digit.
 """
 
@@ -49,6 +50,7 @@ from functools import cached_property
 from uuid import UUID
 
 from eqr_portfolio.domain.errors import LedgerRejected
+from eqr_portfolio.domain.option_contracts import contract_size
 from eqr_portfolio.domain.transactions import (
     CashMode,
     CostMethod,
@@ -94,10 +96,16 @@ class Position:
     def cost_basis(self) -> Decimal:
         return sum((lot.cost for lot in self.lots), _ZERO)
 
+    @property
+    def multiplier(self) -> Decimal:
+        """Shares per unit of quantity: 100 for an option contract, else 1."""
+        return contract_size(self.symbol)
+
     @cached_property
     def average_cost(self) -> Decimal:
-        """Cost per share, for display: a quotient, not an amount the ledger books."""
-        return self.cost_basis / self.quantity
+        """Cost per share (per share of the deliverable for options, comparable with the premium),
+        for display: a quotient, not an amount the ledger books."""
+        return self.cost_basis / (self.quantity * self.multiplier)
 
 
 @dataclass(frozen=True)
@@ -256,10 +264,10 @@ class _Ledger:
         match tx.kind:
             case TransactionKind.BUY:
                 self.commissions += tx.commission
-                self._trade(tx, tx.quantity, tx.quantity * tx.price + tx.commission)
+                self._trade(tx, tx.quantity, tx.notional + tx.commission)
             case TransactionKind.SELL:
                 self.commissions += tx.commission
-                self._trade(tx, -tx.quantity, -(tx.quantity * tx.price - tx.commission))
+                self._trade(tx, -tx.quantity, -(tx.notional - tx.commission))
             case TransactionKind.SPLIT:
                 self._split(tx)
             case TransactionKind.DIVIDEND:

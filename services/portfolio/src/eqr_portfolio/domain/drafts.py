@@ -11,6 +11,8 @@ Limits, chosen so that every accepted number fits a ``NUMERIC(28, 10)`` column e
   point and 10 significant digits after it (trailing zeros do not count);
 - symbol: 1-32 of ``A-Z 0-9 . - ^ =``, starting with a letter, a digit or ``^`` (``BRK.B``,
   ``^GSPC``, ``ES=F``), stored upper-case; a symbol can therefore never start a spreadsheet formula;
+  an option contract's OCC symbol, padded or compact, is stored compact and must name a real
+  date, is traded up to its expiry and takes no dividends or splits (see ``option_contracts``);
 - trade date: from 1900-01-01 up to ``today`` (the caller's clock; the domain has none);
 - notes: at most 1000 characters, no control characters (line breaks and tabs included), no
   lone surrogates and no bidirectional-override characters, surrounding spaces stripped.
@@ -29,6 +31,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from eqr_portfolio.domain.errors import FieldViolation, ValidationFailed
+from eqr_portfolio.domain.option_contracts import looks_like_option, option_contract
 from eqr_portfolio.domain.transactions import NEEDS_SYMBOL, TRADES, TransactionKind
 
 E = TypeVar("E", bound=StrEnum)
@@ -136,6 +139,9 @@ def validate_draft(draft: TransactionDraft, *, today: date, field_prefix: str = 
     symbol, symbol_problem = _symbol(draft.symbol, kind)
     if symbol_problem:
         violation("symbol", symbol_problem)
+    elif symbol is not None:
+        for field, option_problem in _option_problems(symbol, kind, draft.trade_date):
+            violation(field, option_problem)
     for name in _NUMBER_FIELDS:
         problem = _number_problem(name, getattr(draft, name), kind)
         if problem:
@@ -150,11 +156,16 @@ def validate_draft(draft: TransactionDraft, *, today: date, field_prefix: str = 
 
 
 def normalise_symbol(raw: str, field: str = "symbol") -> str:
-    """``raw`` stripped and upper-cased, or ``ValidationFailed`` naming ``field``."""
+    """``raw`` stripped and upper-cased (an OCC symbol compact), or ``ValidationFailed`` naming ``field``."""
     problem = _symbol_syntax_problem(raw)
     if problem:
         raise ValidationFailed.single(field, problem)
-    return raw.strip().upper()
+    return _compact(raw)
+
+
+def _compact(valid: str) -> str:
+    """A symbol that passed the syntax check, upper-case and without the OCC padding."""
+    return valid.strip().upper().replace(" ", "")
 
 
 def parse_decimal(text: str, field: str) -> Decimal:
@@ -217,13 +228,28 @@ def _symbol(value: object, kind: TransactionKind | None) -> tuple[str | None, st
         return None, "must be text"
     if kind is not None and "symbol" not in _APPLICABLE[kind]:
         return None, f"does not apply to {_KIND_NOUNS[kind]}; leave it empty"
-    return value.strip().upper(), _symbol_syntax_problem(value)
+    problem = _symbol_syntax_problem(value)
+    return _compact(value) if problem is None else value.strip().upper(), problem
+
+
+def _option_problems(symbol: str, kind: TransactionKind | None, trade_date: object) -> list[tuple[str, str]]:
+    """What is wrong with an entry on an option contract's symbol (nothing for shares)."""
+    if not looks_like_option(symbol):
+        return []
+    contract = option_contract(symbol)
+    if contract is None or contract.strike <= 0:
+        return [("symbol", "is not a valid option symbol: the expiry must be a date and the strike above 0")]
+    if kind in (TransactionKind.DIVIDEND, TransactionKind.SPLIT):
+        return [("symbol", f"is an option contract: {_KIND_NOUNS[kind]} applies to its underlying")]
+    if isinstance(trade_date, date) and trade_date > contract.expiry:
+        return [("trade_date", f"is after the contract's expiry on {contract.expiry.isoformat()}")]
+    return []
 
 
 def _symbol_syntax_problem(raw: str) -> str | None:
     candidate = raw.strip()
     # ASCII first: str.upper() maps some non-ASCII letters to ASCII ones ("ﬀ" -> "FF").
-    if candidate.isascii() and _SYMBOL.fullmatch(candidate.upper()):
+    if candidate.isascii() and (_SYMBOL.fullmatch(candidate.upper()) or looks_like_option(candidate.upper())):
         return None
     return _SYMBOL_RULE
 

@@ -13,6 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from eqr_portfolio.domain.option_contracts import contract_size
+
 
 class TransactionKind(StrEnum):
     BUY = "buy"
@@ -74,7 +76,8 @@ class Portfolio:
 class Transaction:
     """One ledger entry. Which fields matter depends on ``kind``:
 
-    - buy / sell: ``symbol``, ``quantity`` (> 0 shares), ``price`` (>= 0 per share), ``commission``
+    - buy / sell: ``symbol``, ``quantity`` (> 0 shares, or option contracts), ``price`` (>= 0 per
+      share: an option's premium per share, see ``option_contracts``), ``commission``
     - dividend: ``symbol``, ``amount`` (> 0 cash received, after withholding)
     - split: ``symbol``, ``ratio`` (> 0 new shares per old share; 4 for a 4-for-1 split)
     - deposit / withdrawal / interest: ``amount`` (> 0)
@@ -97,13 +100,18 @@ class Transaction:
     deleted_at: datetime | None = None
 
     @property
+    def notional(self) -> Decimal:
+        """A trade's value before commission: quantity x price x the contract size."""
+        return self.quantity * self.price * contract_size(self.symbol)
+
+    @property
     def cash_effect(self) -> Decimal:
         """The change in cash this entry makes on its own (before any implied deposit)."""
         match self.kind:
             case TransactionKind.BUY:
-                return -(self.quantity * self.price + self.commission)
+                return -(self.notional + self.commission)
             case TransactionKind.SELL:
-                return self.quantity * self.price - self.commission
+                return self.notional - self.commission
             case TransactionKind.DIVIDEND | TransactionKind.DEPOSIT | TransactionKind.INTEREST:
                 return self.amount - self.commission
             case TransactionKind.WITHDRAWAL | TransactionKind.FEE:

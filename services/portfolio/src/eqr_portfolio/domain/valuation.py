@@ -17,16 +17,21 @@
   negative there is no meaningful weight and every weight is ``None``.
 - **Allocation** buckets holdings by the instrument's sector and industry; a symbol without a
   classification falls in ``UNCLASSIFIED``, cash in ``CASH``.
+- **Option contracts** are worth quantity x premium x 100 (``option_contracts``) and carry
+  their position Greeks as the options service reports them. A share's Greeks are its dollar
+  delta (its market value) and nothing else; the portfolio's are the sum over its priced
+  holdings, so the dollar delta nets options against the shares they hedge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from eqr_portfolio.domain.book import Book, Position
+from eqr_portfolio.domain.option_contracts import OptionContract, option_contract
 
 CASH = "Cash"
 UNCLASSIFIED = "Unclassified"
@@ -38,6 +43,28 @@ _ZERO = Decimal(0)
 class Quote:
     price: Decimal
     previous_close: Decimal
+    source: str = ""
+    """Where an option's premium came from (``chain_mid``, ``model``, ``intrinsic``); empty for shares."""
+
+
+@dataclass(frozen=True)
+class PositionGreeks:
+    """Sensitivities of a position in currency: dollar delta (P&L per 1.00 move of the
+    underlying, times its price), dollar gamma (the gamma P&L of a 1% move), vega per vol
+    point and theta per calendar day. Analytics figures, so floats."""
+
+    dollar_delta: float = 0.0
+    dollar_gamma: float = 0.0
+    vega_per_point: float = 0.0
+    theta_per_day: float = 0.0
+
+    def __add__(self, other: PositionGreeks) -> PositionGreeks:
+        return PositionGreeks(
+            self.dollar_delta + other.dollar_delta,
+            self.dollar_gamma + other.dollar_gamma,
+            self.vega_per_point + other.vega_per_point,
+            self.theta_per_day + other.theta_per_day,
+        )
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,12 @@ class HoldingValue:
     day_change: Decimal
     day_change_fraction: Decimal | None
     weight: Decimal | None
+    greeks: PositionGreeks | None = None
+    """``None`` for cash and unpriced holdings."""
+
+    @property
+    def contract(self) -> OptionContract | None:
+        return option_contract(self.symbol) if self.symbol else None
 
     @property
     def is_cash(self) -> bool:
@@ -84,6 +117,7 @@ class Totals:
     income: Decimal
     day_change: Decimal
     day_change_fraction: Decimal | None
+    greeks: PositionGreeks = PositionGreeks()
 
 
 @dataclass(frozen=True)
@@ -105,9 +139,15 @@ class Valuation:
 
 
 def value_book(
-    book: Book, quotes: Mapping[str, Quote], instruments: Mapping[str, Instrument], *, today: date
+    book: Book,
+    quotes: Mapping[str, Quote],
+    instruments: Mapping[str, Instrument],
+    *,
+    today: date,
+    option_greeks: Mapping[str, PositionGreeks] | None = None,
 ) -> Valuation:
-    """Value ``book`` at ``quotes``; ``today`` is the day the quotes belong to."""
+    """Value ``book`` at ``quotes``; ``today`` is the day the quotes belong to.
+    ``option_greeks`` holds the position Greeks of the option contracts, by symbol."""
     positions = sorted(book.positions.items())
     values = [_market_value(position, quotes.get(symbol)) for symbol, position in positions]
     market_value = sum((*values, book.cash), _ZERO)  # first, so that each line is built with its weight
@@ -115,6 +155,7 @@ def value_book(
         _value_position(position, quotes.get(symbol), instruments.get(symbol), today, value, market_value)
         for (symbol, position), value in zip(positions, values, strict=True)
     ]
+    lines = [_with_greeks(line, (option_greeks or {}).get(line.holding.symbol or "")) for line in lines]
     lines.append(_Line(_cash_holding(book.cash, market_value), start_value=book.cash))
     start_value = sum((line.start_value for line in lines), _ZERO)
     day_change = sum((line.holding.day_change for line in lines), _ZERO)
@@ -128,6 +169,7 @@ def value_book(
         income=book.income,
         day_change=day_change,
         day_change_fraction=_fraction(day_change, start_value),
+        greeks=sum((h.greeks for h in securities if h.greeks is not None), PositionGreeks()),
     )
     return Valuation(
         holdings=holdings,
@@ -147,7 +189,7 @@ class _Line:
 
 def _market_value(position: Position, quote: Quote | None) -> Decimal:
     """At the quote; an unpriced position at its cost."""
-    return position.cost_basis if quote is None else position.quantity * quote.price
+    return position.cost_basis if quote is None else position.quantity * position.multiplier * quote.price
 
 
 def _value_position(
@@ -163,11 +205,9 @@ def _value_position(
     if quote is None:
         start_value = cost
     else:
+        previous = position.multiplier * quote.previous_close
         start_value = sum(
-            (
-                lot.cost if lot.opened_on >= today else lot.quantity * quote.previous_close
-                for lot in position.lots
-            ),
+            (lot.cost if lot.opened_on >= today else lot.quantity * previous for lot in position.lots),
             _ZERO,
         )
     unrealised = market_value - cost
@@ -189,6 +229,18 @@ def _value_position(
         weight=_weight(market_value, total),
     )
     return _Line(holding, start_value)
+
+
+def _with_greeks(line: _Line, option_greeks: PositionGreeks | None) -> _Line:
+    """A priced share's dollar delta, or a priced option's Greeks as given."""
+    holding = line.holding
+    if not holding.priced or holding.symbol is None:
+        return line
+    if holding.contract is None:
+        greeks: PositionGreeks | None = PositionGreeks(dollar_delta=float(holding.market_value))
+    else:
+        greeks = option_greeks
+    return _Line(replace(holding, greeks=greeks), line.start_value)
 
 
 def _cash_holding(cash: Decimal, total: Decimal) -> HoldingValue:
