@@ -1,11 +1,16 @@
-"""European prices and Greeks against Hull's and Haug's worked examples, parity and finite differences."""
+"""European prices and Greeks against Hull's and Haug's worked examples, parity, finite
+differences and the closed form evaluated independently with scipy's normal CDF."""
 
 from __future__ import annotations
+
+import threading
+from math import pi
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import ndtr  # type: ignore[import-untyped]
 
 from eqr_options.domain.black_scholes import greeks, higher_greeks, price
 from eqr_options.domain.inputs import OptionTerms, option_terms
@@ -18,6 +23,11 @@ def one(**kw: object) -> OptionTerms:
 def test_hull_call_and_put_on_a_non_dividend_stock() -> None:
     terms = one(spot=42, strike=40, years=0.5, rate=0.10, is_call=[True, False])
     assert np.round(price(terms, np.array([0.2, 0.2])), 2).tolist() == [4.76, 0.81]
+
+
+def test_hull_call_and_put_to_four_decimals() -> None:
+    terms = one(spot=42, strike=40, years=0.5, rate=0.10, is_call=[True, False])
+    assert np.round(price(terms, np.array([0.2, 0.2])), 4).tolist() == [4.7594, 0.8086]
 
 
 def test_hull_greeks_of_the_20_week_call() -> None:
@@ -162,3 +172,86 @@ def test_blocked_threaded_evaluation_matches_a_row_at_a_time() -> None:
         single = greeks(terms.take(np.array([i])), vol[i : i + 1])
         assert single.price[0] == batch.price[i]
         assert single.theta[0] == batch.theta[i]
+
+
+def _closed_form(terms: OptionTerms, vol: np.ndarray) -> dict[str, np.ndarray]:
+    """The generalised BSM formula and its Greeks, written out plainly with scipy's ndtr."""
+    s, k, t, r, q = terms.spot, terms.strike, terms.years, terms.rate, terms.carry_yield
+    w = np.where(terms.is_call, 1.0, -1.0)
+    d1 = (np.log(s / k) + (r - q + 0.5 * vol * vol) * t) / (vol * np.sqrt(t))
+    d2 = d1 - vol * np.sqrt(t)
+    spot_leg = w * s * np.exp(-q * t) * ndtr(w * d1)
+    strike_leg = w * k * np.exp(-r * t) * ndtr(w * d2)
+    density = s * np.exp(-q * t) * np.exp(-0.5 * d1 * d1) / np.sqrt(2 * pi)
+    rho, dividend_rho = strike_leg * t, -spot_leg * t
+    if terms.model == "black76":
+        rho, dividend_rho = rho + dividend_rho, np.zeros_like(rho)
+    return {
+        "price": spot_leg - strike_leg,
+        "delta": spot_leg / s,
+        "gamma": density / (s * s * vol * np.sqrt(t)),
+        "vega": density * np.sqrt(t),
+        "theta": -density * vol / (2 * np.sqrt(t)) + q * spot_leg - r * strike_leg,
+        "rho": rho,
+        "dividend_rho": dividend_rho,
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), model=st.sampled_from(["bsm", "black76"]))
+def test_compiled_kernel_matches_the_closed_form(seed: int, model: str) -> None:
+    rng = np.random.default_rng(seed)
+    n = 2_000
+    spot = rng.uniform(1, 1000, n)
+    terms = one(
+        spot=spot,
+        strike=spot * np.exp(rng.uniform(-1.5, 1.5, n)),
+        years=rng.uniform(1 / 365, 10, n),
+        rate=rng.uniform(-0.05, 0.2, n),
+        dividend_yield=rng.uniform(0, 0.1, n) if model == "bsm" else 0.0,
+        is_call=rng.random(n) < 0.5,
+        model=model,
+    )
+    vol = rng.uniform(0.01, 3, n)
+    got, expected = greeks(terms, vol), _closed_form(terms, vol)
+    # Agreement to 1e-14 of each output's natural size (price and theta subtract two legs, so
+    # their rounding is the legs'), and to 1e-12 relative in the far tails, where the two normal
+    # CDFs (glibc's erfc, cephes' ndtr) differ by a few ulps and e^{-d1²/2} magnifies the last
+    # ulp of d1 by d1²; values below 1e-300 (subnormal, imprecise) count as equal.
+    d1 = (np.log(spot / terms.strike) + (terms.rate - terms.carry_yield + 0.5 * vol * vol) * terms.years) / (
+        vol * np.sqrt(terms.years)
+    )
+    dq = np.exp(-terms.carry_yield * terms.years)
+    legs = terms.spot * dq + terms.strike * np.exp(-terms.rate * terms.years)
+    sizes = {"price": legs, "theta": legs, "rho": legs * terms.years, "dividend_rho": legs * terms.years}
+    sizes["delta"] = dq
+    for name, reference in expected.items():
+        gap = np.abs(getattr(got, name) - reference)
+        allowed = (
+            1e-14 * sizes.get(name, np.abs(reference))
+            + (1e-12 + 1e-15 * d1 * d1) * np.abs(reference)
+            + 1e-300
+        )
+        assert np.all(gap <= allowed), name
+
+
+def test_concurrent_callers_get_the_same_results() -> None:
+    """The compiled kernel runs without the GIL on the shared pool: callers on other threads
+    (a gRPC server's) must neither crash it nor see each other's rows."""
+    rng = np.random.default_rng(11)
+    n = 150_000  # several compiled blocks
+    terms = one(spot=100.0, strike=rng.uniform(50, 150, n), years=rng.uniform(0.01, 3, n), is_call=True)
+    vol = rng.uniform(0.05, 1, n)
+    expected = greeks(terms, vol).price
+    results: list[np.ndarray] = []
+
+    def work() -> None:
+        results.append(greeks(terms, vol).price)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4
+    assert all(np.array_equal(r, expected) for r in results)

@@ -4,8 +4,9 @@ log-moneyness k = ln(K/F):
     w(k) = a + b·(rho(k - m) + √((k - m)² + sigma²))
 
 Fitted with the no-arbitrage bounds built into the parameters: b ≥ 0, |rho| < 1, sigma > 0, a
-minimum variance a + bsigma√(1 - rho²) ≥ 0, and Lee's wing bound b(1 + |rho|) ≤ 2. Butterfly freedom
-is then checked on a grid with Gatheral's density condition g(k) ≥ 0 and reported with the fit.
+minimum variance a + bsigma√(1 - rho²) ≥ 0, and Lee's wing bound b(1 + |rho|) ≤ 2, by
+``svi_solver`` (all expiries of a surface in one batch). Butterfly freedom is then checked on
+a grid with Gatheral's density condition g(k) ≥ 0 and reported with the fit.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares  # type: ignore[import-untyped]
 
+from eqr_options.domain import svi_solver
 from eqr_options.domain.arrays import FloatArray
 from eqr_options.domain.inputs import require
 
@@ -69,60 +70,50 @@ def _params(x: FloatArray) -> SviParams:
     return SviParams(a=floor - b * sigma * np.sqrt(1 - rho * rho), b=b, rho=rho, m=m, sigma=sigma)
 
 
-def fit_smile(
-    log_moneyness: FloatArray, vol: FloatArray, years: float, weights: FloatArray | None = None
-) -> SmileFit:
-    """Least-squares SVI fit of one expiry's implied vols (in total variance, vega-like weights)."""
+def _quotes(
+    log_moneyness: FloatArray, vol: FloatArray, years: float, weights: FloatArray | None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """One expiry's (log-moneyness, total variance, weight), checked."""
     k = np.asarray(log_moneyness, dtype=np.float64)
     v = np.asarray(vol, dtype=np.float64)
     require(
-        k.shape == v.shape and k.size >= 5, "quotes", "needs at least five (strike, vol) quotes per expiry"
+        k.ndim == 1 and k.shape == v.shape and k.size >= 5,
+        "quotes",
+        "needs at least five (strike, vol) quotes per expiry",
     )
+    require(bool(np.all(np.isfinite(k))), "log_moneyness", "must be finite")
     require(bool(np.all(np.isfinite(v)) and np.all(v > 0)), "vol", "must be finite and above 0")
-    require(years > 0, "years", "must be above 0")
-    target = v * v * years
+    require(bool(np.isfinite(years) and years > 0), "years", "must be above 0")
     weight = np.ones_like(k) if weights is None else np.asarray(weights, dtype=np.float64)
-
-    def residuals(x: FloatArray) -> FloatArray:
-        p = _params(x)
-        wing = max(0.0, p.b * (1 + abs(p.rho)) - 2.0)  # Lee's bound as a stiff penalty
-        return np.append(weight * (p.total_variance(k) - target), 1e3 * wing)
-
-    def jacobian(x: FloatArray) -> FloatArray:
-        _floor, b, rho, m, sigma = (float(v) for v in x)
-        d = k - m
-        root = np.sqrt(d * d + sigma * sigma)
-        co = np.sqrt(1 - rho * rho)
-        columns = [
-            np.ones_like(k),
-            -sigma * co + rho * d + root,
-            b * sigma * rho / co + b * d,
-            -b * (rho + d / root),
-            -b * co + b * sigma / root,
-        ]
-        wing = np.zeros(5)
-        if b * (1 + abs(rho)) > 2.0:
-            wing[1], wing[2] = 1e3 * (1 + abs(rho)), 1e3 * b * np.sign(rho)
-        return np.vstack([weight[:, None] * np.column_stack(columns), wing])
-
-    atm = float(np.interp(0.0, k, target)) if np.all(np.diff(k) > 0) else float(np.median(target))
-    start = np.array([0.8 * atm, 0.1, -0.3, 0.0, 0.1])
-    span = max(float(np.ptp(k)), 0.1)
-    lower = [0.0, 0.0, -0.999, float(k.min()) - span, 1e-4]
-    upper = [max(float(target.max()), 1e-8) * 2, 2.0, 0.999, float(k.max()) + span, 5.0]
-    solution = least_squares(
-        residuals, np.clip(start, lower, upper), bounds=(lower, upper), jac=jacobian, x_scale="jac"
+    require(
+        weight.shape == k.shape and bool(np.all(np.isfinite(weight)) and np.all(weight >= 0)),
+        "weights",
+        "must be one finite, non-negative weight per quote",
     )
-    p = _params(solution.x)
+    return k, v * v * years, weight
+
+
+def _smile(years: float, k: FloatArray, vol: FloatArray, x: FloatArray) -> SmileFit:
+    p = _params(x)
+    span = max(float(np.ptp(k)), 0.1)
     grid = np.linspace(float(k.min()) - span, float(k.max()) + span, 101)
     return SmileFit(
         years=years,
         params=p,
         log_moneyness=k,
-        market_vol=v,
+        market_vol=vol,
         fitted_vol=p.implied_vol(k, years),
         butterfly_free=bool(np.all(p.density_condition(grid) >= -1e-10)),
     )
+
+
+def fit_smile(
+    log_moneyness: FloatArray, vol: FloatArray, years: float, weights: FloatArray | None = None
+) -> SmileFit:
+    """Least-squares SVI fit of one expiry's implied vols (in total variance, optional weights)."""
+    quotes = _quotes(log_moneyness, vol, years, weights)
+    x = svi_solver.fit(svi_solver.Smiles.of([quotes]))[0]
+    return _smile(years, quotes[0], np.asarray(vol, dtype=np.float64), x)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +132,16 @@ class Surface:
 
 
 def fit_surface(expiries: list[tuple[float, FloatArray, FloatArray]]) -> Surface:
-    """Fit each (years, log-moneyness, vol) expiry and check calendar arbitrage between them."""
-    smiles = tuple(fit_smile(k, v, t) for t, k, v in sorted(expiries, key=lambda e: e[0]))
+    """Fit every (years, log-moneyness, vol) expiry, all in one batch, and check calendar
+    arbitrage between them."""
+    require(len(expiries) > 0, "expiries", "needs at least one expiry")
+    ordered = sorted(expiries, key=lambda e: e[0])
+    quotes = [_quotes(k, v, t, None) for t, k, v in ordered]
+    fitted = svi_solver.fit(svi_solver.Smiles.of(quotes))
+    smiles = tuple(
+        _smile(t, q[0], np.asarray(v, dtype=np.float64), x)
+        for (t, _, v), q, x in zip(ordered, quotes, fitted, strict=True)
+    )
     low = min(float(s.log_moneyness.min()) for s in smiles)
     high = max(float(s.log_moneyness.max()) for s in smiles)
     grid = np.linspace(low, high, 41)
