@@ -49,7 +49,9 @@ async def serve(
     verifier: TokenVerifier | None,
     background: Sequence[BackgroundTask] = (),
     stop: asyncio.Event | None = None,
+    max_message_bytes: int = MAX_MESSAGE_BYTES,
 ) -> None:
+    """``max_message_bytes`` bounds the requests the server accepts and the replies it sends."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -58,7 +60,10 @@ async def serve(
     tracing = aio_server_interceptor()  # type: ignore[no-untyped-call]
     server = grpc.aio.server(
         interceptors=[tracing, ServiceInterceptor(errors, verifier)],
-        options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
+        options=[
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
+        ],
     )
     for servicer in servicers:
         servicer.add_to_server(servicer.implementation, server)
