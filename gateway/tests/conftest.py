@@ -1,6 +1,6 @@
-"""Gateway test harness: in-process fake AuthService, MarketDataService and PortfolioService
-(real grpc.aio servers), signing keys, and the app driven in-process by httpx against real Redis and NATS
-from the eqr_testing plugin."""
+"""Gateway test harness: in-process fake AuthService, MarketDataService, PortfolioService and
+OptionsService (real grpc.aio servers), signing keys, and the app driven in-process by httpx
+against real Redis and NATS from the eqr_testing plugin."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ from eqr.common.v1 import date_pb2, decimal_pb2, paging_pb2
 from eqr.market_data.v1 import market_data_service_pb2 as md_pb
 from eqr.market_data.v1 import market_data_service_pb2_grpc
 from eqr.market_data.v1 import resources_pb2 as md
+from eqr.options.v1 import options_service_pb2 as op_pb
+from eqr.options.v1 import options_service_pb2_grpc
+from eqr.options.v1 import resources_pb2 as op
 from eqr.portfolio.v1 import portfolio_service_pb2 as pf_pb
 from eqr.portfolio.v1 import portfolio_service_pb2_grpc
 from eqr.portfolio.v1 import resources_pb2 as pf
@@ -918,6 +921,7 @@ class FakePortfolioService(Recorder, portfolio_service_pb2_grpc.PortfolioService
             weight=0.6968,
             priced=True,
             lots=lots if request.include_lots else [],
+            greeks=pf.PositionGreeks(dollar_delta=2298.7),
         )
         cash = pf.Holding(
             symbol=portfolio.base_currency,
@@ -949,6 +953,7 @@ class FakePortfolioService(Recorder, portfolio_service_pb2_grpc.PortfolioService
             day_change=_dec("23.50"),
             day_change_percent=0.0072,
             net_deposits=_dec("2853.00"),
+            greeks=pf.PositionGreeks(dollar_delta=2298.7),
             holdings=[stock, cash],
             by_sector=[technology],
             by_industry=[
@@ -1293,6 +1298,238 @@ class FakePortfolioService(Recorder, portfolio_service_pb2_grpc.PortfolioService
         return pf_pb.ListChangesResponse(changes=items, page=page)
 
 
+# A row priced with this vol, or solved at a price below this, is a RowError; a strike of
+# NAN_STRIKE prices to NaN without one (the gateway must still write null, never NaN).
+UNPRICEABLE_VOL = 9.99
+UNSOLVABLE_BELOW = 0.01
+NAN_STRIKE = 666.0
+_CHAIN_EXPIRIES = (_day(2025, 4, 17), _day(2025, 3, 21))
+_NAN = float("nan")
+
+
+def _canned(base: float, rows: int) -> list[float]:
+    """A column whose values name their Greek (base) and row (thousandths)."""
+    return [base + index / 1000 for index in range(rows)]
+
+
+@dataclass
+class FakeOptionsService(Recorder, options_service_pb2_grpc.OptionsServiceServicer):
+    """Canned OptionsService: figures derived from the inputs so a test can see where each one
+    went (price = strike + row / 1000, delta = 1 + row / 1000, ...), row errors and NaN on
+    sentinels, a small chain and surface, canned strategy analyses, and saved strategies per
+    caller (another caller's id is NOT_FOUND)."""
+
+    saved: dict[str, tuple[str, op_pb.SavedStrategy]] = field(default_factory=dict)
+
+    @staticmethod
+    def _caller(metadata: dict[str, str]) -> str:
+        token = metadata.get("authorization", "").removeprefix("Bearer ")
+        subject: str = jwt.decode(token, options={"verify_signature": False})["sub"]
+        return subject
+
+    @_rpc
+    async def PriceOptions(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        rows = len(request.batch.kind)
+        strikes = list(request.batch.strike)
+        vols = list(request.vol) * (rows if len(request.vol) == 1 else 1)
+        price = [
+            _NAN if strike == NAN_STRIKE else strike + index / 1000 for index, strike in enumerate(strikes)
+        ]
+        errors = [
+            op.RowError(row=index, field="vol", reason="the model cannot price this row")
+            for index, vol in enumerate(vols)
+            if vol == UNPRICEABLE_VOL
+        ]
+        for error in errors:
+            price[error.row] = _NAN
+        response = op_pb.PriceOptionsResponse(price=price, errors=errors)
+        if request.greeks in (op_pb.GREEKS_WANTED_FIRST_ORDER, op_pb.GREEKS_WANTED_ALL):
+            for base, name in enumerate(op.Greeks.DESCRIPTOR.fields_by_name, start=1):
+                getattr(response.greeks, name).extend(_canned(base, rows))
+        if request.greeks == op_pb.GREEKS_WANTED_ALL and request.batch.style != op.EXERCISE_STYLE_AMERICAN:
+            for base, name in enumerate(op.HigherGreeks.DESCRIPTOR.fields_by_name, start=11):
+                getattr(response.higher_greeks, name).extend(_canned(base, rows))
+        if request.batch.style == op.EXERCISE_STYLE_AMERICAN:
+            response.method = "fixed point (ALO); Greeks by finite differences"
+        return response
+
+    @_rpc
+    async def SolveImpliedVols(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        vol = [price / 100 if price >= UNSOLVABLE_BELOW else _NAN for price in request.price]
+        errors = [
+            op.RowError(row=index, field="price", reason="below the intrinsic value")
+            for index, price in enumerate(request.price)
+            if price < UNSOLVABLE_BELOW
+        ]
+        return op_pb.SolveImpliedVolsResponse(vol=vol, errors=errors)
+
+    @staticmethod
+    def _underlying(symbol: str) -> op.Underlying:
+        return op.Underlying(
+            symbol=symbol, spot=100.0, vol=0.25, rate=0.04, dividend_yield=0.01, source="simulated"
+        )
+
+    @_rpc
+    async def GetChain(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        if request.symbol == "NOPE":
+            await _abort(context, ServiceError(grpc.StatusCode.NOT_FOUND, "unknown symbol 'NOPE'"))
+        wanted = list(request.expiries) or list(_CHAIN_EXPIRIES)
+        contracts = [
+            op.ChainContract(
+                expiry=expiry,
+                years=0.1 * (index + 1),
+                strike=strike,
+                kind=kind,
+                bid=strike / 10,
+                ask=strike / 10 + 0.05,
+                last=strike / 10 + 0.02,
+                volume=int(strike),
+                open_interest=int(strike) * 10,
+                iv=_NAN if strike == 110 and kind == op.OPTION_KIND_PUT else 0.2,
+                iv_error="no time value" if strike == 110 and kind == op.OPTION_KIND_PUT else "",
+                delta=0.5 if kind == op.OPTION_KIND_CALL else -0.5,
+                gamma=0.01,
+                vega=0.2,
+                theta_per_day=-0.03,
+                rho=0.1,
+                contract_symbol=f"{request.symbol} {expiry.month:02d}{expiry.day:02d}{kind}{strike:g}",
+            )
+            for index, expiry in enumerate(wanted)
+            for strike in (110.0, 90.0, 100.0)
+            for kind in (op.OPTION_KIND_PUT, op.OPTION_KIND_CALL)
+        ]
+        return op_pb.GetChainResponse(
+            underlying=self._underlying(request.symbol),
+            as_of=_stamp(QUOTED_AT),
+            expiries=sorted(wanted, key=lambda d: (d.year, d.month, d.day)),
+            contracts=contracts,
+        )
+
+    @_rpc
+    async def GetSurface(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        if request.symbol == "NOPE":
+            await _abort(context, ServiceError(grpc.StatusCode.NOT_FOUND, "unknown symbol 'NOPE'"))
+        smiles = [
+            op.SmileFit(
+                expiry=expiry,
+                years=years,
+                params=op.SviParams(a=0.01, b=0.1, rho=-0.3, m=0.0, sigma=0.2),
+                atm_vol=0.2 + years / 10,
+                rms_error=0.001,
+                butterfly_free=True,
+                log_moneyness=[-0.1, 0.0, 0.1],
+                strike=[90.0, 100.0, 110.0],
+                market_vol=[0.25, 0.21, _NAN],
+                fitted_vol=[0.24, 0.2, 0.19],
+            )
+            for expiry, years in ((_CHAIN_EXPIRIES[1], 0.1), (_CHAIN_EXPIRIES[0], 0.2))
+        ]
+        return op_pb.GetSurfaceResponse(
+            underlying=self._underlying(request.symbol),
+            as_of=_stamp(QUOTED_AT),
+            smiles=smiles,
+            calendar_free=True,
+        )
+
+    @_rpc
+    async def BuildStrategy(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        if len(request.strikes) != 4:
+            await _abort(context, _invalid("strikes", "an iron condor takes 4 strikes"))
+        kinds = (op.LEG_KIND_PUT, op.LEG_KIND_PUT, op.LEG_KIND_CALL, op.LEG_KIND_CALL)
+        legs = [
+            op.StrategyLeg(
+                kind=kind,
+                quantity=sign * request.contracts,
+                premium=1.0,
+                strike=strike,
+                expiry=request.expiries[0],
+                vol=0.25,
+                multiplier=100,
+            )
+            for kind, sign, strike in zip(kinds, (1, -1, -1, 1), request.strikes, strict=True)
+        ]
+        return op_pb.BuildStrategyResponse(
+            strategy=op.Strategy(name="iron condor", legs=legs),
+            market=op.StrategyMarket(spot=100.0, rate=0.04, dividend_yield=0.01),
+        )
+
+    @_rpc
+    async def AnalyzeStrategy(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        legs = request.strategy.legs
+        naked_call = any(leg.kind == op.LEG_KIND_CALL and leg.quantity < 0 for leg in legs) and not any(
+            leg.kind == op.LEG_KIND_CALL and leg.quantity > 0 for leg in legs
+        )
+        spot_shocks = list(request.spot_shocks) or [-0.1, 0.0, 0.1]
+        vol_shocks = list(request.vol_shocks) or [-0.05, 0.05]
+        grid = [10.0 * row + column for row in range(len(spot_shocks)) for column in range(len(vol_shocks))]
+        grid[-1] = _NAN
+        analysis = op.StrategyAnalysis(
+            cost=-120.0,
+            horizon_years=0.1,
+            breakevens=[95.0, 105.0],
+            profit_unlimited=False,
+            loss_unlimited=naked_call,
+            probability_of_profit=0.62,
+            net_greeks=op.StrategyGreeks(delta=0.01, gamma=-0.02, vega=-3.0, theta_per_day=1.5, rho=_NAN),
+            diagram_spots=[80.0, 100.0, 120.0],
+            diagram_at_expiry=[-380.0, 120.0, _NAN],
+            diagram_now=[-300.0, 90.0, -300.0],
+            spot_shocks=spot_shocks,
+            vol_shocks=vol_shocks,
+            scenario_pnl=grid,
+            horizon_pnl_years=request.elapsed_years,
+        )
+        analysis.max_profit = 120.0
+        if not naked_call:
+            analysis.max_loss = -380.0
+        return op_pb.AnalyzeStrategyResponse(analysis=analysis)
+
+    def _owned(self, strategy_id: str, caller: str) -> op_pb.SavedStrategy | None:
+        owner, saved = self.saved.get(strategy_id, ("", None))
+        return saved if owner == caller else None
+
+    @_rpc
+    async def SaveStrategy(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        caller = self._caller(metadata)
+        if request.id and self._owned(request.id, caller) is None:
+            await _abort(context, ServiceError(grpc.StatusCode.NOT_FOUND, "strategy not found"))
+        saved = op_pb.SavedStrategy(
+            id=request.id or str(uuid.uuid4()),
+            symbol=request.symbol,
+            strategy=request.strategy,
+            notes=request.notes,
+            created_at=_stamp(QUOTED_AT),
+            updated_at=_now(),
+        )
+        self.saved[saved.id] = (caller, saved)
+        return op_pb.SaveStrategyResponse(saved=saved)
+
+    @_rpc
+    async def GetSavedStrategy(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        saved = self._owned(request.id, self._caller(metadata))
+        if saved is None:
+            await _abort(context, ServiceError(grpc.StatusCode.NOT_FOUND, "strategy not found"))
+        return op_pb.GetSavedStrategyResponse(saved=saved)
+
+    @_rpc
+    async def ListSavedStrategies(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        caller = self._caller(metadata)
+        mine = [
+            saved
+            for owner, saved in self.saved.values()
+            if owner == caller and (not request.symbol or saved.symbol == request.symbol)
+        ]
+        items, page = _paged(mine, request.page)
+        return op_pb.ListSavedStrategiesResponse(strategies=items, page=page)
+
+    @_rpc
+    async def DeleteSavedStrategy(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        if self._owned(request.id, self._caller(metadata)) is None:
+            await _abort(context, ServiceError(grpc.StatusCode.NOT_FOUND, "strategy not found"))
+        del self.saved[request.id]
+        return op_pb.DeleteSavedStrategyResponse()
+
+
 @pytest.fixture(scope="session")
 def signing_keys() -> SigningKeys:
     return SigningKeys()
@@ -1344,6 +1581,28 @@ async def fake_portfolio_server() -> AsyncIterator[tuple[FakePortfolioService, s
     await server.stop(grace=None)
 
 
+@pytest.fixture(scope="session")
+async def fake_options_server() -> AsyncIterator[tuple[FakeOptionsService, str]]:
+    service = FakeOptionsService()
+    server = grpc.aio.server()
+    options_service_pb2_grpc.add_OptionsServiceServicer_to_server(service, server)
+    health_service = health.aio.HealthServicer()
+    await health_service.set("", health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_service, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    yield service, f"127.0.0.1:{port}"
+    await server.stop(grace=None)
+
+
+@pytest.fixture
+def fake_options(fake_options_server: tuple[FakeOptionsService, str]) -> Iterator[FakeOptionsService]:
+    service, _ = fake_options_server
+    service.reset()
+    yield service
+    service.reset()
+
+
 @pytest.fixture
 def fake_portfolio(
     fake_portfolio_server: tuple[FakePortfolioService, str],
@@ -1385,6 +1644,7 @@ def base_settings(
     fake_auth_server: tuple[FakeAuthService, str],
     fake_market_data_server: tuple[FakeMarketDataService, str],
     fake_portfolio_server: tuple[FakePortfolioService, str],
+    fake_options_server: tuple[FakeOptionsService, str],
     redis_url: str,
     nats_url: str,
     auth_stream: None,
@@ -1393,6 +1653,7 @@ def base_settings(
         auth_addr=fake_auth_server[1],
         market_data_addr=fake_market_data_server[1],
         portfolio_addr=fake_portfolio_server[1],
+        options_addr=fake_options_server[1],
         redis_url=redis_url,
         nats_url=nats_url,
     )

@@ -31,6 +31,8 @@ from eqr_gateway.routes import (
     health,
     market,
     market_admin,
+    options,
+    options_strategies,
     portfolio_alerts,
     portfolio_analysis,
     portfolio_holdings,
@@ -102,6 +104,11 @@ TAGS = [
     {"name": "sharing", "description": "Sharing a portfolio with other users as viewer or editor."},
     {"name": "planning", "description": "Target-weight templates and rebalancing."},
     {"name": "alerts", "description": "Price, value and drawdown alerts on a portfolio."},
+    {
+        "name": "options",
+        "description": "Option chains and volatility surfaces; pricing, Greeks and implied vols in "
+        "batches; strategies with P&L diagrams; your saved strategies.",
+    },
     {"name": "admin", "description": "User administration; admins only."},
     {"name": "market-data-admin", "description": "End-of-day imports and data quality; admins only."},
     {"name": "well-known", "description": "Public discovery documents."},
@@ -161,6 +168,7 @@ def _middleware(settings: GatewaySettings, metrics: RedMetrics) -> list[Middlewa
             max_bytes_by_path={
                 market_admin.IMPORT_PATH: settings.max_import_bytes,
                 portfolios.IMPORT_PATH: settings.max_transaction_import_bytes,
+                **dict.fromkeys(options.BATCH_PATHS, settings.max_options_body_bytes),
             },
             max_bytes_by_pattern=[
                 (portfolio_ledger.IMPORT_PATH_PATTERN, settings.max_transaction_import_bytes)
@@ -205,6 +213,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         portfolio_sharing.router,
         portfolio_planning.router,
         portfolio_alerts.router,
+        options_strategies.router,
+        options.router,
         well_known.router,
         health.router,
         live_route.router,

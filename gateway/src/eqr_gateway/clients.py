@@ -16,6 +16,7 @@ from eqr_gateway.security import CurrentPrincipal
 if TYPE_CHECKING:
     from eqr.auth.v1.auth_service_pb2_grpc import AuthServiceAsyncStub
     from eqr.market_data.v1.market_data_service_pb2_grpc import MarketDataServiceAsyncStub
+    from eqr.options.v1.options_service_pb2_grpc import OptionsServiceAsyncStub
     from eqr.portfolio.v1.portfolio_service_pb2_grpc import PortfolioServiceAsyncStub
 
 
@@ -85,3 +86,22 @@ async def user_portfolio(request: Request, principal: CurrentPrincipal) -> Portf
 
 
 UserPortfolio = Annotated[PortfolioClient, Depends(user_portfolio)]
+
+
+@dataclass(frozen=True)
+class OptionsClient:
+    stub: OptionsServiceAsyncStub
+    upstream: Upstream
+    max_rows: int
+    """The most option rows one pricing request may carry (``GATEWAY_OPTIONS_MAX_ROWS``)."""
+
+
+async def user_options(request: Request, principal: CurrentPrincipal) -> OptionsClient:
+    """Options for a signed-in caller; their token travels, so saved strategies are theirs alone."""
+    resources = get_resources(request)
+    metadata = outgoing_metadata(request, principal.access_token)
+    upstream = Upstream("options", metadata, resources.settings.upstream_timeout_seconds)
+    return OptionsClient(resources.options, upstream, resources.settings.options_max_rows)
+
+
+UserOptions = Annotated[OptionsClient, Depends(user_options)]

@@ -57,6 +57,26 @@ def lot_doc(lot: res.Lot) -> Document:
     }
 
 
+def _greeks_doc(greeks: res.PositionGreeks) -> Document:
+    return {
+        "dollar_delta": greeks.dollar_delta,
+        "dollar_gamma": greeks.dollar_gamma,
+        "vega_per_point": greeks.vega_per_point,
+        "theta_per_day": greeks.theta_per_day,
+    }
+
+
+def _option_doc(option: res.OptionDetails) -> Document:
+    return {
+        "underlying": option.underlying,
+        "expiry": _day(option.expiry, "OptionDetails.expiry"),
+        "strike": _exact(option.strike, "OptionDetails.strike"),
+        "kind": option.kind,
+        "multiplier": option.multiplier,
+        "price_source": option.price_source or None,
+    }
+
+
 def holding_doc(holding: res.Holding, *, include_lots: bool) -> Document:
     has = holding.HasField
     return {
@@ -80,6 +100,8 @@ def holding_doc(holding: res.Holding, *, include_lots: bool) -> Document:
         "weight": holding.weight,
         "priced": holding.priced,
         "lots": [lot_doc(lot) for lot in holding.lots] if include_lots else None,
+        "option": _option_doc(holding.option) if has("option") else None,
+        "greeks": _greeks_doc(holding.greeks) if has("greeks") else None,
     }
 
 
@@ -99,6 +121,7 @@ def valuation_doc(valuation: res.Valuation, *, include_lots: bool) -> Document:
             "day_change": decimal(valuation, "day_change"),
             "day_change_percent": optional_double(valuation, "day_change_percent"),
             "net_deposits": decimal(valuation, "net_deposits"),
+            "greeks": _greeks_doc(valuation.greeks),
         },
         "holdings": [holding_doc(holding, include_lots=include_lots) for holding in valuation.holdings],
         "allocation": {

@@ -14,6 +14,7 @@ from fastapi import Request
 
 from eqr.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from eqr.market_data.v1 import market_data_service_pb2_grpc
+from eqr.options.v1 import options_service_pb2_grpc
 from eqr.portfolio.v1 import portfolio_service_pb2_grpc
 from eqr_gateway.api_keys import CONSUMER as API_KEY_CONSUMER
 from eqr_gateway.api_keys import ApiKeyTokens
@@ -34,6 +35,7 @@ from eqr_platform.tokens import JwksCache, TokenVerifier
 if TYPE_CHECKING:
     from eqr.auth.v1.auth_service_pb2_grpc import AuthServiceAsyncStub
     from eqr.market_data.v1.market_data_service_pb2_grpc import MarketDataServiceAsyncStub
+    from eqr.options.v1.options_service_pb2_grpc import OptionsServiceAsyncStub
     from eqr.portfolio.v1.portfolio_service_pb2_grpc import PortfolioServiceAsyncStub
 
 
@@ -50,6 +52,8 @@ class Resources:
     market_data: MarketDataServiceAsyncStub
     portfolio_channel: grpc.aio.Channel
     portfolio: PortfolioServiceAsyncStub
+    options_channel: grpc.aio.Channel
+    options: OptionsServiceAsyncStub
     redis: redis.Redis
     verifier: TokenVerifier
     denylist: SessionDenylist
@@ -81,6 +85,9 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
     portfolio_channel = create_channel(
         settings.portfolio_addr, default_deadline=settings.upstream_timeout_seconds
     )
+    options_channel = create_channel(
+        settings.options_addr, default_deadline=settings.upstream_timeout_seconds
+    )
     store = _redis(settings, decode_responses=True)
     # Cached quotes are JSON bytes sent as they are: that client does not decode them.
     quotes = QuoteCache(_redis(settings, decode_responses=False), ttl_ms=settings.quote_cache_ttl_ms)
@@ -105,6 +112,8 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
         market_data=market_data_service_pb2_grpc.MarketDataServiceStub(market_data_channel),
         portfolio_channel=portfolio_channel,
         portfolio=portfolio_service_pb2_grpc.PortfolioServiceStub(portfolio_channel),
+        options_channel=options_channel,
+        options=options_service_pb2_grpc.OptionsServiceStub(options_channel),
         redis=store,
         verifier=verifier,
         denylist=denylist,
@@ -144,6 +153,7 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
         await quotes.close()
         await history.close()
         await store.aclose()
+        await options_channel.close()
         await portfolio_channel.close()
         await market_data_channel.close()
         await auth_channel.close()

@@ -22,6 +22,7 @@ class GatewaySettings(BaseSettings):
     auth_addr: str = Field("127.0.0.1:50051", validation_alias="AUTH_ADDR")
     market_data_addr: str = Field("127.0.0.1:50052", validation_alias="MARKET_DATA_ADDR")
     portfolio_addr: str = Field("127.0.0.1:50053", validation_alias="PORTFOLIO_ADDR")
+    options_addr: str = Field("127.0.0.1:50055", validation_alias="OPTIONS_ADDR")
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias="NATS_URL")
     otel_exporter_otlp_endpoint: str | None = Field(None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -35,6 +36,10 @@ class GatewaySettings(BaseSettings):
     max_import_bytes: int = Field(20 * 1024 * 1024, gt=0)
     # A portfolio's transaction file (100,000 CSV rows are about 6 MB) or whole portfolio document.
     max_transaction_import_bytes: int = Field(8 * 1024 * 1024, gt=0)
+    # The option pricing routes' batches: 10,000 rows of JSON are about 1.2 MB.
+    max_options_body_bytes: int = Field(4 * 1024 * 1024, gt=0)
+    # The most option rows one price, Greeks or implied-vol request may carry (more: 422).
+    options_max_rows: int = Field(10_000, gt=0, le=1_000_000)
     security_headers: bool = True
     # Strict-Transport-Security max-age; 0 leaves the header off (set it behind TLS only).
     hsts_seconds: int = Field(0, ge=0)

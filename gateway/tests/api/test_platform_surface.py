@@ -87,7 +87,7 @@ async def test_probes(client: httpx.AsyncClient) -> None:
     assert ready.status_code == 200, ready.text
     assert ready.json() == {
         "status": "ready",
-        "checks": {"redis": "ok", "auth": "ok", "market-data": "ok", "portfolio": "ok"},
+        "checks": {"redis": "ok", "auth": "ok", "market-data": "ok", "portfolio": "ok", "options": "ok"},
     }
 
 
@@ -99,12 +99,19 @@ async def test_readyz_names_the_failing_dependency(
         auth_addr="127.0.0.1:1",
         market_data_addr="127.0.0.1:1",
         portfolio_addr="127.0.0.1:1",
+        options_addr="127.0.0.1:1",
     ) as (_, client):
         body = problem(await client.get("/readyz"), 503)
-        assert {error["field"] for error in body["errors"]} == {"redis", "auth", "market-data", "portfolio"}
+        assert {error["field"] for error in body["errors"]} == {
+            "redis",
+            "auth",
+            "market-data",
+            "portfolio",
+            "options",
+        }
         assert body["detail"] == (
             "Not ready: redis is unavailable, auth is unavailable, market-data is unavailable, "
-            "portfolio is unavailable."
+            "portfolio is unavailable, options is unavailable."
         )
         assert (await client.get("/healthz")).status_code == 200
 
@@ -116,7 +123,7 @@ async def test_openapi_document(client: httpx.AsyncClient) -> None:
     assert {"Problem", "FieldError", "LoginRequest", "LoginForm"} <= set(schema["components"]["schemas"])
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     operations = [op for item in schema["paths"].values() for op in item.values()]
-    assert len(operations) == 71
+    assert len(operations) == 83
     for operation in operations:
         assert operation["summary"]
         default = operation["responses"]["default"]["content"]

@@ -56,6 +56,7 @@ async def test_holdings_are_the_valuation(
         "day_change": "23.50",
         "day_change_percent": 0.0072,
         "net_deposits": "2853.00",
+        "greeks": {"dollar_delta": 2298.7, "dollar_gamma": 0.0, "vega_per_point": 0.0, "theta_per_day": 0.0},
     }
     stock, cash = body["holdings"]
     assert (stock["symbol"], stock["price"], stock["average_cost"], stock["weight"]) == (
@@ -65,6 +66,9 @@ async def test_holdings_are_the_valuation(
         0.6968,
     )
     assert stock["lots"] is None
+    assert stock["option"] is None
+    assert stock["greeks"]["dollar_delta"] == 2298.7
+    assert cash["greeks"] is None
     assert (cash["symbol"], cash["is_cash"], cash["quantity"]) == ("USD", True, "1000.00")
     assert [
         cash[k] for k in ("price", "average_cost", "realized_pnl", "income", "sector", "day_change_percent")

@@ -211,6 +211,34 @@ def _valuation(*, as_of: bool) -> pf.Valuation:
         weight=1e-7,
         priced=True,
         lots=[lot, lot],
+        greeks=pf.PositionGreeks(dollar_delta=2298.7),
+    )
+    short_call = pf.Holding(
+        symbol="AAPL261218C00240000",
+        name="AAPL 2026-12-18 240 call",
+        quantity=_d("-1"),
+        price=_d("3.15"),
+        previous_close=_d("2.90"),
+        market_value=_d("-315.00"),
+        cost_basis=_d("-280.00"),
+        average_cost=_d("2.80"),
+        unrealized_pnl=_d("-35.00"),
+        realized_pnl=_d("0"),
+        income=_d("0"),
+        day_change=_d("-25.00"),
+        weight=-0.01,
+        priced=True,
+        option=pf.OptionDetails(
+            underlying="AAPL",
+            expiry=_day(2026, 12, 18),
+            strike=_d("240"),
+            kind="call",
+            multiplier=100,
+            price_source="chain_mid",
+        ),
+        greeks=pf.PositionGreeks(
+            dollar_delta=-6_100.5, dollar_gamma=-41.2, vega_per_point=-22.75, theta_per_day=8.1
+        ),
     )
     unpriced = pf.Holding(
         symbol="PVT1",
@@ -247,7 +275,10 @@ def _valuation(*, as_of: bool) -> pf.Valuation:
         **{name: _d("1.10") for name in money},
         day_change=_d("-0.5"),
         net_deposits=_d("2853.00"),
-        holdings=[stock, unpriced, cash],
+        holdings=[stock, short_call, unpriced, cash],
+        greeks=pf.PositionGreeks(
+            dollar_delta=-3_801.8, dollar_gamma=-41.2, vega_per_point=-22.75, theta_per_day=8.1
+        ),
         by_sector=[pf.AllocationSlice(name="Cash", market_value=_d("1000.00"), weight=0.3032)],
         by_industry=[],
     )
@@ -261,6 +292,16 @@ def test_the_valuation_is_rendered_as_its_model_would_write_it(as_of: bool, incl
     assert Valuation.model_validate_json(rendered) == model
     assert json.loads(rendered) == json.loads(model.model_dump_json())
     assert json.loads(rendered)["valued_at"] == "2025-03-14T15:42:07.123456Z"
+    call = json.loads(rendered)["holdings"][1]
+    assert call["option"] == {
+        "underlying": "AAPL",
+        "expiry": "2026-12-18",
+        "strike": "240",
+        "kind": "call",
+        "multiplier": 100,
+        "price_source": "chain_mid",
+    }
+    assert call["greeks"]["vega_per_point"] == -22.75
 
 
 def test_a_required_figure_left_unset_is_an_error_not_a_null() -> None:

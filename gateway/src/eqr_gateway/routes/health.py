@@ -38,17 +38,18 @@ async def _check_serving(channel: grpc.aio.Channel) -> None:
 
 @router.get(
     "/readyz",
-    summary="Readiness: Redis, the auth, market-data and portfolio services answer",
+    summary="Readiness: Redis, the auth, market-data, portfolio and options services answer",
     responses=problem_responses(503),
 )
 async def readyz(request: Request) -> Readiness:
     resources = get_resources(request)
-    names = ("redis", "auth", "market-data", "portfolio")
+    names = ("redis", "auth", "market-data", "portfolio", "options")
     outcomes = await asyncio.gather(
         _check_redis(resources),
         _check_serving(resources.auth_channel),
         _check_serving(resources.market_data_channel),
         _check_serving(resources.portfolio_channel),
+        _check_serving(resources.options_channel),
         return_exceptions=True,
     )
     failing = [

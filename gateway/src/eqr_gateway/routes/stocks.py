@@ -11,7 +11,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from starlette.exceptions import HTTPException
 
 from eqr.market_data.v1 import market_data_service_pb2 as pb
@@ -34,8 +34,6 @@ from eqr_gateway.openapi import problem_responses
 from eqr_gateway.problems import FieldError, ProblemError, invalid_field, validation_problem
 from eqr_gateway.quote_cache import UNKNOWN, Fetch
 from eqr_gateway.schemas.market import (
-    SYMBOL_DESCRIPTION,
-    SYMBOL_SCHEMA,
     FinancialsList,
     History,
     HistoryRange,
@@ -48,7 +46,7 @@ from eqr_gateway.schemas.market import (
     RangeEnd,
     RangeStart,
     StockDetail,
-    SymbolText,
+    SymbolPath,
     symbol_problem,
 )
 
@@ -60,9 +58,6 @@ _READ_ERRORS = problem_responses(401, 422, 429, 503)
 _SYMBOL_ERRORS = problem_responses(401, 404, 422, 429, 503)
 _SYMBOL_FIELDS: FieldMap = (("symbol", "path.symbol"), ("", "query."))
 
-SymbolPath = Annotated[
-    SymbolText, Path(description=SYMBOL_DESCRIPTION, examples=["AAPL"], json_schema_extra=SYMBOL_SCHEMA)
-]
 Limit = Annotated[int, Query(ge=1, le=50, description="How many, at most.")]
 
 

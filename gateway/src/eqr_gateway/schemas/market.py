@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
@@ -54,6 +55,9 @@ def normalised_symbol(raw: str) -> str:
 
 # A symbol as the client may write it, checked and upper-cased (wrap in Path, Query or Form).
 SymbolText = Annotated[str, AfterValidator(normalised_symbol)]
+SymbolPath = Annotated[
+    SymbolText, Path(description=SYMBOL_DESCRIPTION, examples=["AAPL"], json_schema_extra=SYMBOL_SCHEMA)
+]
 
 
 def _day(value: object, moment: clock) -> object:

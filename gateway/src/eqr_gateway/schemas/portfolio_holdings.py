@@ -33,6 +33,8 @@ _HOLDING_EXAMPLE: JsonDict = {
     "weight": 0.6968,
     "priced": True,
     "lots": None,
+    "option": None,
+    "greeks": {"dollar_delta": 2298.7, "dollar_gamma": 0.0, "vega_per_point": 0.0, "theta_per_day": 0.0},
 }
 _CASH_EXAMPLE: JsonDict = {
     **_HOLDING_EXAMPLE,
@@ -54,6 +56,7 @@ _CASH_EXAMPLE: JsonDict = {
     "day_change": "0",
     "day_change_percent": None,
     "weight": 0.3032,
+    "greeks": None,
 }
 
 
@@ -64,6 +67,33 @@ class Lot(BaseModel):
     cost_per_share: DecimalOut
     market_value: DecimalOut
     unrealized_pnl: DecimalOut
+
+
+class PositionGreeks(BaseModel):
+    """Sensitivities in the portfolio's currency."""
+
+    dollar_delta: float = Field(
+        description="Delta x underlying price x shares: the P&L of a 1% move is 1% of it. A share's is "
+        "its market value."
+    )
+    dollar_gamma: float = Field(description="The gamma P&L of a 1% move of the underlying.")
+    vega_per_point: float = Field(description="P&L per volatility point (0.01).")
+    theta_per_day: float = Field(description="P&L per calendar day that passes.")
+
+
+class OptionDetails(BaseModel):
+    """The contract an option holding is (its symbol is the compact OCC symbol, e.g.
+    AAPL261218C00190000; quantity counts contracts, prices are per share)."""
+
+    underlying: str = Field(examples=["AAPL"])
+    expiry: date
+    strike: DecimalOut
+    kind: str = Field(examples=["call"], description="call or put")
+    multiplier: int = Field(examples=[100], description="Shares per contract.")
+    price_source: str | None = Field(
+        description="chain_mid (the listed quote's mid), model (not quoted: the model at the surface's "
+        "volatility) or intrinsic (expired); null when unpriced."
+    )
 
 
 class Holding(BaseModel):
@@ -93,6 +123,8 @@ class Holding(BaseModel):
     weight: float = Field(description=f"Share of the portfolio's market value. {_FRACTION}")
     priced: bool = Field(description="False when valued at cost for want of a price.")
     lots: list[Lot] | None = Field(description="Open lots, oldest first; null unless `include_lots=true`.")
+    option: OptionDetails | None = Field(None, description="Set when the holding is an option contract.")
+    greeks: PositionGreeks | None = Field(None, description="Null for cash and unpriced holdings.")
 
 
 class ValuationTotals(BaseModel):
@@ -106,6 +138,9 @@ class ValuationTotals(BaseModel):
     day_change: DecimalOut
     day_change_percent: float | None = Field(description=_FRACTION)
     net_deposits: DecimalOut = Field(description="Deposits less withdrawals.")
+    greeks: PositionGreeks = Field(
+        description="The portfolio's net sensitivities: the sum over priced holdings."
+    )
 
 
 class AllocationSlice(BaseModel):
@@ -137,6 +172,12 @@ class Valuation(BaseModel):
                 "day_change": "23.50",
                 "day_change_percent": 0.0072,
                 "net_deposits": "2853.00",
+                "greeks": {
+                    "dollar_delta": 2298.7,
+                    "dollar_gamma": 0.0,
+                    "vega_per_point": 0.0,
+                    "theta_per_day": 0.0,
+                },
             },
             "holdings": [_HOLDING_EXAMPLE, _CASH_EXAMPLE],
             "allocation": {
