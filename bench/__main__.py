@@ -21,13 +21,15 @@ from eqr_launcher.infrastructure import Infrastructure
 
 SETTLE_SECONDS = 5.0
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-BENCHMARKS: dict[str, Callable[[Target], str]] = {
+FLEET_BENCHMARKS: dict[str, Callable[[Target], str]] = {
     "auth": auth_gateway.run,
     "market-data": market_data.run,
     "portfolio": portfolio.run,
     "websocket": websocket.run,
-    "options": options.run,
 }
+IN_PROCESS_BENCHMARKS: dict[str, Callable[[], str]] = {"options": options.run}
+"""Run after the fleet has stopped: an idle fleet still ticks quotes, which would share the
+cores with the kernels measured."""
 
 
 def _machine() -> str:
@@ -62,7 +64,9 @@ def settle(target: Target) -> None:
     time.sleep(SETTLE_SECONDS)
 
 
-def main(selected: list[str]) -> int:
+def _on_the_fleet(names: list[str]) -> list[str]:
+    if not names:
+        return []
     with tempfile.TemporaryDirectory(prefix="eqr-bench-") as tmp:
         data = Path(tmp)
         with (
@@ -78,7 +82,17 @@ def main(selected: list[str]) -> int:
                 gateway_pid=gateway_pid,
             )
             settle(target)
-            sections = [BENCHMARKS[name](target) for name in (selected or list(BENCHMARKS))]
+            return [FLEET_BENCHMARKS[name](target) for name in names]
+
+
+def main(selected: list[str]) -> int:
+    unknown = sorted(set(selected) - FLEET_BENCHMARKS.keys() - IN_PROCESS_BENCHMARKS.keys())
+    if unknown:
+        print(f"unknown benchmarks: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    names = selected or [*FLEET_BENCHMARKS, *IN_PROCESS_BENCHMARKS]
+    sections = _on_the_fleet([n for n in names if n in FLEET_BENCHMARKS])
+    sections += [IN_PROCESS_BENCHMARKS[n]() for n in names if n in IN_PROCESS_BENCHMARKS]
     header = [
         "# Benchmarks",
         "",
@@ -88,6 +102,7 @@ def main(selected: list[str]) -> int:
         "load-generator process on the same 2 cores: every figure includes that contention. The",
         "load generator is a minimal keep-alive HTTP/1.1 client (bench/rawhttp.py), because httpx",
         "spends more CPU per request than the gateway does. Errors are counted by HTTP status.",
+        "In-process benchmarks (the options mathematics) run after the fleet has stopped.",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {_machine()}",

@@ -24,13 +24,13 @@ import numpy as np
 import QuantLib as ql  # noqa: N813 (the library's own convention)
 from vollib.black_scholes_merton.implied_volatility import implied_volatility as vollib_iv
 
-from bench.target import Target
 from eqr_options.domain.american import american_price
 from eqr_options.domain.black_scholes import greeks
 from eqr_options.domain.chain import Chain, Underlying, quote_chain
 from eqr_options.domain.implied_vol import implied_vol
 from eqr_options.domain.inputs import OptionTerms, option_terms
 from eqr_options.domain.svi import fit_surface
+from eqr_options.heap import keep_freed_arrays_in_heap
 
 SEED = 20261127
 EUROPEAN_ROWS = 1_000_000
@@ -319,8 +319,8 @@ def _load(averages: tuple[float, float, float]) -> str:
     return " / ".join(f"{a:.2f}" for a in averages)
 
 
-def run(target: Target | None = None) -> str:
-    del target  # in-process: the fleet is not involved
+def run() -> str:
+    keep_freed_arrays_in_heap()  # as the service does at start-up
     load_before = os.getloadavg()
     rng = np.random.default_rng(SEED)
     lib = _QuantLib()

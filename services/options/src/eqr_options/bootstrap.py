@@ -21,6 +21,7 @@ from eqr_options.app.chains import ChainBook, ChainConfig
 from eqr_options.app.dependencies import Dependencies
 from eqr_options.domain import black_scholes
 from eqr_options.domain.inputs import option_terms
+from eqr_options.heap import keep_freed_arrays_in_heap
 from eqr_options.settings import OptionsSettings
 from eqr_platform.db import create_engine
 from eqr_platform.db.migrations import upgrade
@@ -65,6 +66,7 @@ async def run(settings: OptionsSettings, *, stop: asyncio.Event | None = None) -
     """Serve until SIGTERM/SIGINT (or ``stop``)."""
     if settings.migrate_on_start:
         await asyncio.to_thread(migrate, settings)
+    keep_freed_arrays_in_heap()
     await asyncio.to_thread(warm_up)
     async with dependencies(settings) as deps:
         await serve(
