@@ -165,6 +165,34 @@ async def test_portfolio_value_moves_with_the_quotes(
     assert value > 0
 
 
+async def test_a_portfolio_holding_an_option_streams_its_greeks(
+    socket: ClientConnection, http: httpx.AsyncClient, owner: Account
+) -> None:
+    pid = await _portfolio_holding(http, owner)
+    chain = (await http.get("/options/AAPL/chain", headers=owner.headers)).json()
+    group = chain["expiries"][len(chain["expiries"]) // 2]
+    put = group["puts"][len(group["puts"]) // 2]
+    expiry = datetime.fromisoformat(group["expiry"])
+    contract = f"AAPL{expiry:%y%m%d}P{round(put['strike'] * 1000):08d}"
+    bought = await http.post(
+        f"/portfolios/{pid}/transactions",
+        json={"kind": "buy", "trade_date": "2024-01-02", "symbol": contract, "quantity": "1", "price": "5"},
+        headers=owner.headers,
+    )
+    assert bought.status_code == 201, bought.text
+    await _send(socket, "subscribe", "o", channel="portfolio", portfolio_ids=[pid])
+    await _next(socket, "ack", id="o")
+    await _next(socket, "portfolio_update", portfolio_id=pid)
+    live = await _next(socket, "portfolio_update", portfolio_id=pid, within=20)
+    held = {h["symbol"]: h for h in live["data"]["holdings"]}
+    assert held[contract]["option"]["kind"] == "put"
+    assert held[contract]["greeks"]["dollar_delta"] < 0  # long a put
+    totals = live["data"]["totals"]["greeks"]
+    assert totals["dollar_delta"] == pytest.approx(
+        held["AAPL"]["greeks"]["dollar_delta"] + held[contract]["greeks"]["dollar_delta"]
+    )
+
+
 async def test_another_users_portfolio_is_refused_and_a_revoked_share_stops(
     gateway_url: str, http: httpx.AsyncClient, owner: Account, colleague: Account
 ) -> None:
