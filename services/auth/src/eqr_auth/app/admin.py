@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -17,6 +14,7 @@ from eqr_auth.domain.events import UserDeactivated, UserRoleChanged
 from eqr_auth.domain.roles import Permission, Role
 from eqr_auth.domain.sessions import RevocationReason
 from eqr_auth.domain.users import Principal, User
+from eqr_platform.paging import decode_page_token, encode_page_token, page_limit
 
 MAX_QUERY_LENGTH = 254
 
@@ -34,15 +32,13 @@ async def list_users(
     query = query.strip()
     if len(query) > MAX_QUERY_LENGTH:
         raise ValidationFailed.single("query", f"must be at most {MAX_QUERY_LENGTH} characters")
-    if page_size < 0:
-        raise ValidationFailed.single("page_size", "must not be negative")
-    limit = min(page_size or deps.config.default_page_size, deps.config.max_page_size)
-    after = decode_page_token(page_token) if page_token else None
+    limit = page_limit(page_size, default=deps.config.default_page_size, maximum=deps.config.max_page_size)
+    after = _cursor(page_token) if page_token else None
     async with deps.unit_of_work() as uow:
         await _load_admin(uow, principal, deps.clock.now())
         users = await uow.users.list_page(query=query, after=after, limit=limit + 1)
     page, more = users[:limit], len(users) > limit
-    next_token = encode_page_token(UserCursor(page[-1].created_at, page[-1].id)) if more else ""
+    next_token = _cursor_token(UserCursor(page[-1].created_at, page[-1].id)) if more else ""
     return UserPage(users=page, next_page_token=next_token)
 
 
@@ -86,19 +82,17 @@ async def deactivate_user(deps: Dependencies, principal: Principal, *, user_id: 
     return deactivated
 
 
-def encode_page_token(cursor: UserCursor) -> str:
-    payload = json.dumps([cursor.created_at.isoformat(), cursor.user_id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+def _cursor_token(cursor: UserCursor) -> str:
+    return encode_page_token(cursor.created_at.isoformat(), cursor.user_id)
 
 
-def decode_page_token(token: str) -> UserCursor:
+def _cursor(token: str) -> UserCursor:
+    created_at, user_id = decode_page_token(token, 2)
     try:
-        padded = token + "=" * (-len(token) % 4)
-        created_at, user_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        cursor = UserCursor(datetime.fromisoformat(created_at), str(user_id))
-    except (ValueError, TypeError, binascii.Error):
-        raise ValidationFailed.single("page_token", "is not a token from a previous page") from None
-    if cursor.created_at.tzinfo is None:
+        cursor = UserCursor(datetime.fromisoformat(str(created_at)), str(user_id))
+    except ValueError:
+        cursor = None
+    if cursor is None or cursor.created_at.tzinfo is None:
         raise ValidationFailed.single("page_token", "is not a token from a previous page")
     return cursor
 

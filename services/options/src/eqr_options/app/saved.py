@@ -6,9 +6,6 @@ that does not exist, so ids reveal nothing.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
@@ -20,6 +17,7 @@ from eqr_options.app.legs import LegSpec, strategy_from_specs
 from eqr_options.app.ports import SavedPosition, SavedStrategy
 from eqr_options.app.symbols import normalise_symbol
 from eqr_options.domain.errors import ValidationFailed
+from eqr_platform.paging import decode_page_token, encode_page_token, page_limit
 
 MAX_NOTES_LENGTH: Final = 4_000
 DEFAULT_PAGE_SIZE: Final = 50
@@ -90,15 +88,14 @@ async def delete(deps: Dependencies, owner: UUID, strategy_id: UUID) -> None:
 
 
 def _encode(position: SavedPosition) -> str:
-    payload = json.dumps([position.created_at.isoformat(), str(position.id)]).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return encode_page_token(position.created_at.isoformat(), str(position.id))
 
 
 def _decode(token: str) -> SavedPosition:
+    created_at, strategy_id = decode_page_token(token, 2)
     try:
-        created_at, strategy_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return SavedPosition(datetime.fromisoformat(created_at), UUID(strategy_id))
-    except (ValueError, TypeError, binascii.Error):
+        return SavedPosition(datetime.fromisoformat(str(created_at)), UUID(str(strategy_id)))
+    except ValueError:
         raise ValidationFailed.single("page_token", _BAD_TOKEN) from None
 
 
@@ -106,9 +103,7 @@ async def list_saved(
     deps: Dependencies, owner: UUID, *, symbol: str, page_size: int, page_token: str
 ) -> Page:
     """The owner's strategies, oldest first, ``page_size`` at a time (only ``symbol``'s when set)."""
-    if page_size < 0:
-        raise ValidationFailed.single("page_size", "must not be negative")
-    limit = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    limit = page_limit(page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
     after = _decode(page_token) if page_token else None
     only = normalise_symbol(symbol) if symbol.strip() else None
     async with deps.unit_of_work() as uow:

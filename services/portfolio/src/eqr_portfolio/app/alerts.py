@@ -11,9 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from eqr_platform.paging import decode_page_token, encode_page_token, page_limit
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
-from eqr_portfolio.app.paging import decode_page_token, encode_page_token, page_limit
 from eqr_portfolio.domain.access import require_read, require_write
 from eqr_portfolio.domain.alerts import (
     Alert,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from eqr_platform.paging import decode_page_token, encode_page_token, page_limit
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
-from eqr_portfolio.app.paging import decode_page_token, encode_page_token, page_limit
 from eqr_portfolio.domain.access import require_read
 from eqr_portfolio.domain.errors import ValidationFailed
 from eqr_portfolio.domain.history import Change

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID, uuid4
 
+from eqr_platform.paging import decode_page_token, encode_page_token, page_limit
 from eqr_portfolio.app.caller import SYSTEM, Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
-from eqr_portfolio.app.paging import decode_page_token, encode_page_token, page_limit
 from eqr_portfolio.app.ports import UnitOfWork
 from eqr_portfolio.domain.access import require_read, require_write
 from eqr_portfolio.domain.book import Book, replay

@@ -6,10 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from eqr_platform.paging import decode_page_token, encode_page_token, page_limit
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
 from eqr_portfolio.app.ledger import replay_checked
-from eqr_portfolio.app.paging import decode_page_token, encode_page_token, page_limit
 from eqr_portfolio.app.ports import UnitOfWork
 from eqr_portfolio.domain.access import AccessRole, require_owner, require_read, require_write
 from eqr_portfolio.domain.errors import ValidationFailed
