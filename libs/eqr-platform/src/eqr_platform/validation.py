@@ -7,11 +7,17 @@ field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Final, TypeVar
 
 T = TypeVar("T")
+
+FORBIDDEN_TEXT_CHARACTERS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+"""Control characters (C0, DEL, C1), lone surrogates and the bidirectional overrides that can make
+text display differently from what it is: refused in names and notes (PostgreSQL text cannot
+even hold a NUL)."""
 
 
 class DomainError(Exception):

@@ -93,6 +93,8 @@ class FakeMarketData(market_data_service_pb2_grpc.MarketDataServiceServicer):
                 (end - timedelta(days=252 - i)).toordinal() - date(1970, 1, 1).toordinal() for i in range(252)
             ]
             closes = SPOT * np.exp(np.cumsum(np.tile([0.015, -0.015], 126)))
+            if query.adjusted and end < datetime.now(UTC).date():
+                closes = closes / 2  # a 2-for-1 split since: the same returns, half the past prices
             response.series.append(
                 md.DailyCloses(
                     symbol="AAPL", adjusted=query.adjusted, days=days, closes=closes.tolist(), revision=1

@@ -325,7 +325,8 @@ async def test_a_past_day_is_valued_at_that_days_close(options_stub: Stub) -> No
         )
     )
     (valuation,) = reply.valuations
-    # The fake's closes end at 190 (log returns alternate ±1.5%), the one before at 190·e^0.015.
+    # The fake's raw closes end at 190 (log returns alternate ±1.5%), the one before at 190·e^0.015;
+    # its adjusted closes are half those, which a past day's spot must not be read from.
     assert valuation.underlying_price == pytest.approx(190.0)
     assert valuation.price == pytest.approx(40.0)
     assert valuation.previous_price == pytest.approx(190.0 * math.exp(0.015) - 150.0)
@@ -335,3 +336,15 @@ async def test_a_past_day_is_valued_at_that_days_close(options_stub: Stub) -> No
         positions=[pb.OptionPosition(contract=contract, quantity=1)], as_of=future
     )
     assert await refused(options_stub.ValueOptionPositions(request)) == ["as_of"]
+
+
+@pytest.mark.parametrize(("name", "notes", "field"), [("a\x00b", "", "name"), ("ok", "\u202eevil", "notes")])
+async def test_control_characters_in_a_saved_strategy_are_refused_naming_the_field(
+    options_stub: Stub, signing_key: Any, name: str, notes: str, field: str
+) -> None:
+    owner = auth(signing_key.token(str(uuid.uuid4())))
+    strategy = res.Strategy(
+        name=name, legs=[res.StrategyLeg(kind=res.LEG_KIND_STOCK, quantity=100, premium=190.0)]
+    )
+    request = pb.SaveStrategyRequest(symbol="AAPL", strategy=strategy, notes=notes)
+    assert await refused(options_stub.SaveStrategy(request, metadata=owner)) == [field]

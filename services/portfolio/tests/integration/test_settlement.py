@@ -20,16 +20,17 @@ from eqr_portfolio.app import ledger
 from eqr_portfolio.app.caller import SYSTEM, Caller
 from eqr_portfolio.app.dependencies import Dependencies, Limits
 from eqr_portfolio.app.ports import CloseSeries, ClosesQuery, InstrumentFacts, MarketQuote
-from eqr_portfolio.app.settlement import settle_expired
+from eqr_portfolio.app.settlement import Settled, settle_expired
 from eqr_portfolio.domain.book import Book, replay
 from eqr_portfolio.domain.drafts import TransactionDraft
-from eqr_portfolio.domain.transactions import LedgerPolicy, Portfolio, TransactionKind
+from eqr_portfolio.domain.transactions import CashMode, LedgerPolicy, Portfolio, TransactionKind
 
 EXPIRY = date(2026, 11, 20)
 TODAY = datetime(2026, 11, 23, 15, tzinfo=UTC)
 CALL_190 = "XYZ261120C00190000"
 CALL_210 = "XYZ261120C00210000"
 PUT_210 = "XYZ261120P00210000"
+PUT_300 = "XYZ261120P00300000"
 K = TransactionKind
 
 
@@ -101,7 +102,7 @@ async def test_in_the_money_contracts_deliver_shares_and_out_of_the_money_ones_l
         ],
     )
 
-    assert await settle_expired(deps, portfolio.id) == 3
+    assert await settle_expired(deps, portfolio.id) == Settled(3, 0)
     book, notes = await _book(deps, portfolio)
 
     assert set(book.positions) == {"XYZ"}
@@ -112,7 +113,7 @@ async def test_in_the_money_contracts_deliver_shares_and_out_of_the_money_ones_l
     assert book.realised_pnl == Decimal(-1300) + Decimal(900) + Decimal(-360)
     assert book.cash == Decimal(100_000) - 1300 + 900 - 360 - 38_000 - 21_000
     assert any("expired worthless" in n for n in notes)
-    assert await settle_expired(deps, portfolio.id) == 0  # nothing left to settle
+    assert await settle_expired(deps, portfolio.id) == Settled(0, 0)  # nothing left to settle
 
 
 async def test_a_put_without_the_shares_to_deliver_is_settled_in_cash(engine: AsyncEngine) -> None:
@@ -140,7 +141,31 @@ async def test_two_replicas_settling_at_once_write_the_settlement_once(engine: A
 
     settled = await asyncio.gather(settle_expired(one, portfolio.id), settle_expired(other, portfolio.id))
 
-    assert sorted(settled) == [0, 1]
+    assert sorted(s.settled for s in settled) == [0, 1]
     book, notes = await _book(one, portfolio)
     assert book.positions["XYZ"].quantity == 100
     assert len(notes) == 2  # the option closed and the shares bought, once
+
+
+async def test_a_contract_the_ledger_cannot_settle_stays_open_and_the_others_settle(
+    engine: AsyncEngine,
+) -> None:
+    deps = _deps(async_sessionmaker(engine, expire_on_commit=False))
+    portfolio = await _portfolio(async_sessionmaker(engine), LedgerPolicy(cash_mode=CashMode.STRICT))
+    await ledger.record_transactions(
+        deps,
+        Caller(portfolio.owner_id),
+        portfolio.id,
+        [
+            TransactionDraft(K.DEPOSIT, date(2026, 11, 16), amount=Decimal(1_000)),
+            _trade(K.SELL, PUT_300, 1, "2.00"),  # assigned 100 shares at 300, or 10,000 in cash
+            _trade(K.BUY, CALL_210, 1, "1.00"),  # lapses
+        ],
+    )
+
+    assert await settle_expired(deps, portfolio.id) == Settled(1, 1)
+    book, notes = await _book(deps, portfolio)
+
+    assert set(book.positions) == {PUT_300}
+    assert book.cash == Decimal(1_000) + 200 - 100
+    assert len(notes) == 1

@@ -127,3 +127,13 @@ def test_an_unpriced_option_has_no_greeks_and_is_held_at_cost() -> None:
     assert not call.priced
     assert call.greeks is None
     assert valuation.totals.greeks == PositionGreeks()
+
+
+def test_a_call_is_written_against_shares_without_shorting_allowed() -> None:
+    ledger = [
+        entry(1, K.BUY, "AAPL", quantity="100", price="180"),
+        entry(2, K.SELL, CALL, quantity="1", price="4.35"),
+    ]
+    book = replay(ledger, LedgerPolicy(allow_short=False))
+    assert book.positions[CALL].quantity == -1
+    assert book.positions[CALL].cost_basis == Decimal("-435.00")

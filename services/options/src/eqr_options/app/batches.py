@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Final
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from eqr_options.domain.american import CashDividends, cash_dividends
 from eqr_options.domain.arrays import BoolArray, FloatArray
 from eqr_options.domain.errors import FieldViolation, ValidationFailed
 from eqr_options.domain.inputs import Model, OptionTerms, option_terms
+
+MAX_DIVIDENDS: Final = 200
+"""Discrete dividends one batch may carry: fifty years of quarterly ones."""
 
 
 class Style(StrEnum):
@@ -93,6 +97,8 @@ def terms_of(batch: Batch, *, today: date, default_rate: float, limits: Limits) 
 
 def dividends_of(batch: Batch, rows: int) -> CashDividends | None:
     """The batch's cash dividends (American style only), or None."""
+    if len(batch.dividends) > MAX_DIVIDENDS:
+        raise ValidationFailed.single("dividends", f"must hold at most {MAX_DIVIDENDS} dividends")
     if not batch.dividends:
         return None
     if batch.style is not Style.AMERICAN:

@@ -16,7 +16,7 @@ from eqr_options.app.errors import NotFound
 from eqr_options.app.legs import LegSpec, strategy_from_specs
 from eqr_options.app.ports import SavedPosition, SavedStrategy
 from eqr_options.app.symbols import normalise_symbol
-from eqr_options.domain.errors import ValidationFailed
+from eqr_options.domain.errors import FORBIDDEN_TEXT_CHARACTERS, ValidationFailed
 from eqr_platform.paging import decode_page_token, encode_page_token, page_limit
 
 MAX_NOTES_LENGTH: Final = 4_000
@@ -43,6 +43,11 @@ def _checked(deps: Dependencies, draft: Draft) -> Draft:
     symbol = normalise_symbol(draft.symbol)
     if len(draft.notes) > MAX_NOTES_LENGTH:
         raise ValidationFailed.single("notes", f"must be at most {MAX_NOTES_LENGTH} characters")
+    for field, text in (("name", draft.name), ("notes", draft.notes)):
+        if FORBIDDEN_TEXT_CHARACTERS.search(text):
+            raise ValidationFailed.single(
+                field, "must not contain control characters (line breaks and tabs included)"
+            )
     strategy_from_specs(draft.name, draft.legs, deps.clock.now().date())  # every leg must make sense
     return replace(draft, symbol=symbol, name=draft.name.strip() or "custom")
 

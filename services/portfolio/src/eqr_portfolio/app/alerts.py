@@ -22,8 +22,8 @@ from eqr_portfolio.domain.alerts import (
     RecordedTrigger,
     validate_alert_definition,
 )
-from eqr_portfolio.domain.drafts import FORBIDDEN_TEXT_CHARACTERS, MAX_NOTES_LENGTH
-from eqr_portfolio.domain.errors import NotFound, ValidationFailed
+from eqr_portfolio.domain.drafts import MAX_NOTES_LENGTH
+from eqr_portfolio.domain.errors import FORBIDDEN_TEXT_CHARACTERS, NotFound, ValidationFailed
 from eqr_portfolio.domain.history import Change
 
 _BAD_TOKEN = "is not a token from a previous page"

@@ -58,6 +58,10 @@ from eqr_portfolio.domain.valuation import Instrument, Quote, value_book
 
 log = logging.getLogger("eqr.portfolio.live")
 
+SETTLE_RETRY_SECONDS = 300.0
+"""How long a settlement that could not finish waits before it is tried again (a late close at
+expiry, a ledger without the cash)."""
+
 
 @dataclass(frozen=True)
 class _Held:
@@ -87,6 +91,9 @@ class LiveValuation:
         self._stale: set[UUID] = set()
         self._dirty: set[UUID] = set()
         self._peaks: dict[UUID, Decimal] = {}
+        self._settle_after: dict[UUID, float] = {}
+        """Portfolios whose expired contracts could not all be settled: not tried again before
+        this monotonic time, unless their ledger changes."""
 
     # Events, called by the stream consumers.
 
@@ -100,6 +107,7 @@ class LiveValuation:
         self._dirty.update(self._holders.get(quote.symbol, ()))
 
     def ledger_changed(self, portfolio_id: UUID) -> None:
+        self._settle_after.pop(portfolio_id, None)  # a deposit may be what a settlement lacked
         self._stale.add(portfolio_id)
         self._dirty.add(portfolio_id)
 
@@ -108,6 +116,7 @@ class LiveValuation:
         self._symbols_of.pop(portfolio_id, None)
         self._books.pop(portfolio_id, None)
         self._peaks.pop(portfolio_id, None)
+        self._settle_after.pop(portfolio_id, None)
         self._stale.discard(portfolio_id)
         self._dirty.discard(portfolio_id)
 
@@ -264,10 +273,15 @@ class LiveValuation:
         for portfolio_id, h in held.items():
             if not expired_contracts(h.book.positions, today):
                 continue
+            if self._settle_after.get(portfolio_id, 0.0) > time.monotonic():
+                continue
             try:
-                await settle_expired(self._deps, portfolio_id)
+                left = (await settle_expired(self._deps, portfolio_id)).left
             except Exception:
                 log.exception("expired options not settled", extra={"portfolio_id": str(portfolio_id)})
+                left = 1
+            if left:
+                self._settle_after[portfolio_id] = time.monotonic() + SETTLE_RETRY_SECONDS
 
     async def _marks(
         self, contracts: Mapping[UUID, Mapping[OptionContract, Decimal]]

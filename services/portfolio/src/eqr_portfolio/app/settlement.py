@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -26,6 +27,8 @@ from eqr_portfolio.domain.settlement import settlement_plan
 
 log = logging.getLogger("eqr.portfolio.settlement")
 
+CLOSE_QUANTUM = Decimal("0.0001")
+"""Closes are settled on at most 4 decimals, whatever the source's float carried."""
 CLOSE_LOOKBACK = timedelta(days=10)
 """How far before an expiry a close is looked for: covers weekends and market holidays."""
 
@@ -45,35 +48,54 @@ async def _closes_at_expiry(
     closes = {}
     for contract, series in zip(contracts, found, strict=True):
         if len(series.closes):
-            closes[contract] = Decimal(str(float(series.closes[-1])))
+            closes[contract] = Decimal(str(float(series.closes[-1]))).quantize(CLOSE_QUANTUM)
     return closes
 
 
-async def settle_expired(deps: Dependencies, portfolio_id: UUID) -> int:
-    """Settle the portfolio's expired contracts; the number of positions settled."""
+@dataclass(frozen=True)
+class Settled:
+    settled: int
+    left: int
+    """Expired contracts still open: no close at expiry, or a ledger that takes neither plan
+    (a strict portfolio without the cash to be assigned): the owner's deposit resolves it."""
+
+
+async def settle_expired(deps: Dependencies, portfolio_id: UUID) -> Settled:
+    """Settle the portfolio's expired contracts, each by the first plan its ledger takes."""
     today = deps.clock.now().date()
     async with deps.unit_of_work() as uow:
         portfolio = await uow.portfolios.get(portfolio_id, for_update=True)
         if portfolio is None:
-            return 0
+            return Settled(0, 0)
         ledger = await uow.transactions.ledger(portfolio_id)
         book = replay(ledger, portfolio.policy)
         expired = expired_contracts(set(book.positions), today)
         if not expired:
-            return 0
+            return Settled(0, 0)
         closes = await _closes_at_expiry(deps, expired)
         drafts: list[TransactionDraft] = []
+        settled = 0
         for contract in expired:
             close = closes.get(contract)
             if close is None:
                 log.warning("no close of %s at expiry; %s stays open", contract.underlying, contract.symbol)
                 continue
             plan = settlement_plan(contract, book.positions[contract.symbol], close)
-            physical = fits(deps, ledger, [*drafts, *plan.physical], portfolio.policy)
-            drafts.extend(plan.physical if physical else plan.cash)
-        if not drafts:
-            return 0
-        entries = validated(deps, drafts, "settlement.")
-        await append_entries(deps, uow, SYSTEM, portfolio, entries, "option.settled", "settlement.")
-        await uow.commit()
-    return len(closes)
+            chosen = next(
+                (
+                    p
+                    for p in (plan.physical, plan.cash)
+                    if fits(deps, ledger, [*drafts, *p], portfolio.policy)
+                ),
+                None,
+            )
+            if chosen is None:
+                log.warning("the ledger takes no settlement of %s; it stays open", contract.symbol)
+                continue
+            drafts.extend(chosen)
+            settled += 1
+        if drafts:
+            entries = validated(deps, drafts, "settlement.")
+            await append_entries(deps, uow, SYSTEM, portfolio, entries, "option.settled", "settlement.")
+            await uow.commit()
+    return Settled(settled, len(expired) - settled)

@@ -20,7 +20,8 @@ The rules, so that every figure can be audited by hand:
 - **Shorts** (only under ``allow_short``) are lots with a negative quantity whose cost is minus
   the net proceeds of the short sale; buys cover them oldest first. A closed short lot reports
   the short sale's net proceeds as ``proceeds`` and the covering buy's cost as ``cost``.
-  Without ``allow_short`` selling more than is held is rejected.
+  Without ``allow_short`` selling more shares than are held is rejected; option contracts may
+  always be written (sold short), as a covered call or a cash-secured put needs.
 - **Splits** multiply every open lot's quantity by the ratio and leave its cost unchanged.
 - **Income and charges.** Dividends and interest are income, never external flows. A fee is an
   expense charged to cash; a fee naming a symbol is attributed to that position's ``fees`` but
@@ -50,7 +51,7 @@ from functools import cached_property
 from uuid import UUID
 
 from eqr_portfolio.domain.errors import LedgerRejected
-from eqr_portfolio.domain.option_contracts import contract_size
+from eqr_portfolio.domain.option_contracts import contract_size, option_contract
 from eqr_portfolio.domain.transactions import (
     CashMode,
     CostMethod,
@@ -291,7 +292,7 @@ class _Ledger:
     def _check_holding(self, tx: Transaction) -> None:
         symbol = _symbol(tx)
         held = self.quantities.get(symbol, _ZERO)
-        if tx.quantity > held and not self.policy.allow_short:
+        if tx.quantity > held and not (self.policy.allow_short or option_contract(symbol) is not None):
             raise LedgerRejected(
                 "quantity",
                 f"cannot sell {_amount(tx.quantity)} {symbol} on {tx.trade_date}: only {_amount(held)} held",

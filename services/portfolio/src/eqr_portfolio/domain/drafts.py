@@ -30,7 +30,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
-from eqr_portfolio.domain.errors import FieldViolation, ValidationFailed
+from eqr_portfolio.domain.errors import FORBIDDEN_TEXT_CHARACTERS, FieldViolation, ValidationFailed
 from eqr_portfolio.domain.option_contracts import looks_like_option, option_contract
 from eqr_portfolio.domain.transactions import NEEDS_SYMBOL, TRADES, TransactionKind
 
@@ -51,9 +51,6 @@ _SYMBOL_RULE = (
 )
 _DECIMAL_TEXT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _ISO_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-FORBIDDEN_TEXT_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
-"""Control characters (C0, DEL, C1), lone surrogates and the bidirectional overrides that can make
-text display differently from what it is."""
 
 _NUMBER_FIELDS = ("quantity", "price", "amount", "ratio", "commission")
 _APPLICABLE: dict[TransactionKind, frozenset[str]] = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from eqr_portfolio.domain.drafts import FORBIDDEN_TEXT_CHARACTERS, as_choice, normalise_symbol
-from eqr_portfolio.domain.errors import FieldViolation, ValidationFailed
+from eqr_portfolio.domain.drafts import as_choice, normalise_symbol
+from eqr_portfolio.domain.errors import FORBIDDEN_TEXT_CHARACTERS, FieldViolation, ValidationFailed
 from eqr_portfolio.domain.transactions import CashMode, CostMethod
 
 MAX_NAME_LENGTH = 100

@@ -9,6 +9,7 @@ whose cash dividends give the yield). NOT_FOUND from market-data means an unknow
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import UTC, date, datetime, time, timedelta
 
 import grpc
@@ -47,9 +48,9 @@ class GrpcMarketData:
             raise
         if closes is None:
             return None
-        days, prices = closes
+        days, prices, raw = closes
         if quote is not None:
-            if quote.price <= 0:
+            if not (math.isfinite(quote.price) and quote.price > 0):
                 return None
             history = prices[days < day.toordinal()]  # today's bar, if any, is the live one
             previous = (
@@ -66,12 +67,12 @@ class GrpcMarketData:
                 closes=np.append(history, quote.price),
                 dividends=dividends,
             )
-        if prices.size == 0 or prices[-1] <= 0:
+        if raw.size == 0 or not (math.isfinite(raw[-1]) and raw[-1] > 0):
             return None
         return UnderlyingMarket(
             symbol=symbol,
-            price=float(prices[-1]),
-            previous_close=float(prices[-2]) if prices.size > 1 else float(prices[-1]),
+            price=float(raw[-1]),
+            previous_close=float(raw[-2]) if raw.size > 1 else float(raw[-1]),
             as_of=datetime.combine(date.fromordinal(int(days[-1])), time(), tzinfo=UTC),
             source=CLOSE_SOURCE,
             closes=prices,
@@ -82,19 +83,24 @@ class GrpcMarketData:
         response = await self._stub.GetQuote(pb.GetQuoteRequest(symbol=symbol), timeout=self._timeout)
         return response.quote
 
-    async def _closes(self, symbol: str, day: date) -> tuple[np.ndarray, np.ndarray] | None:
-        """(ordinals, adjusted closes) of the year up to ``day``; None for an unknown symbol."""
-        query = pb.DailyClosesQuery(
-            symbol=symbol, start=date_pb(day - LOOKBACK), end=date_pb(day), adjusted=True
-        )
+    async def _closes(self, symbol: str, day: date) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(ordinals, adjusted closes, raw closes) of the year up to ``day``, in one call; None for
+        an unknown symbol. Adjusted closes measure the volatility (a split is no move); a past
+        day's spot is its raw close, the price its strikes were listed against."""
+        queries = [
+            pb.DailyClosesQuery(
+                symbol=symbol, start=date_pb(day - LOOKBACK), end=date_pb(day), adjusted=adjusted
+            )
+            for adjusted in (True, False)
+        ]
         response = await self._stub.BatchGetDailyCloses(
-            pb.BatchGetDailyClosesRequest(queries=[query]), timeout=self._timeout
+            pb.BatchGetDailyClosesRequest(queries=queries), timeout=self._timeout
         )
-        if not response.series:
+        if len(response.series) != len(queries):
             return None
-        series = response.series[0]
-        days = np.array(series.days, dtype=np.int64) + _EPOCH_ORDINAL
-        return days, np.array(series.closes, dtype=np.float64)
+        adjusted, raw = response.series
+        days = np.array(adjusted.days, dtype=np.int64) + _EPOCH_ORDINAL
+        return days, np.array(adjusted.closes, dtype=np.float64), np.array(raw.closes, dtype=np.float64)
 
     async def _dividends(self, symbol: str) -> tuple[tuple[date, float], ...]:
         try:

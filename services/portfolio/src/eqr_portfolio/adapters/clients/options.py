@@ -8,6 +8,8 @@ decimals (a hundredth of a cent a share), the precision a premium is quoted to.
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -23,6 +25,9 @@ from eqr_portfolio.domain.option_contracts import OptionContract, OptionKind
 from eqr_portfolio.domain.valuation import PositionGreeks
 
 MODEL_PLACES = 4
+_REFUSED_ONE = frozenset({grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT})
+"""What the service answers for a contract it cannot mark, failing the batch it is in."""
+log = logging.getLogger("eqr.portfolio.options")
 _KINDS = {OptionKind.CALL: options_pb.OPTION_KIND_CALL, OptionKind.PUT: options_pb.OPTION_KIND_PUT}
 _SOURCES = {
     options_pb.OPTION_PRICE_SOURCE_CHAIN_MID: "chain_mid",
@@ -48,7 +53,18 @@ def _position(contract: OptionContract, quantity: Decimal) -> pb.OptionPosition:
     )
 
 
-def _mark(valuation: options_pb.OptionValuation) -> OptionMark:
+def _mark(valuation: options_pb.OptionValuation) -> OptionMark | None:
+    """None when the service sent a figure that is not a number: the contract stays unmarked."""
+    figures = (
+        valuation.price,
+        valuation.previous_price,
+        valuation.dollar_delta,
+        valuation.dollar_gamma,
+        valuation.vega_per_point,
+        valuation.theta_per_day,
+    )
+    if not all(math.isfinite(f) for f in figures):
+        return None
     price = _premium(valuation.price)
     return OptionMark(
         price=price,
@@ -66,6 +82,10 @@ def _mark(valuation: options_pb.OptionValuation) -> OptionMark:
 
 
 class GrpcOptionPricing:
+    """Contracts the service cannot mark (an unknown underlying, terms it refuses, the service
+    unreachable) are left out: the valuation holds them at cost, flagged unpriced, rather than
+    failing as a whole."""
+
     def __init__(self, channel: grpc.aio.Channel, *, timeout: float = 5.0) -> None:
         self._stub = OptionsServiceStub(channel)
         self._timeout = timeout
@@ -75,32 +95,29 @@ class GrpcOptionPricing:
     ) -> dict[OptionContract, OptionMark]:
         if not positions:
             return {}
+        try:
+            return await self._marks(positions, as_of)
+        except grpc.aio.AioRpcError as err:
+            if err.code() not in _REFUSED_ONE:
+                log.warning("options unavailable (%s): option holdings at cost", err.code().name)
+                return {}
+        found: dict[OptionContract, OptionMark] = {}
+        for contract, quantity in positions.items():  # one refused contract fails a batch
+            try:
+                found |= await self._marks({contract: quantity}, as_of)
+            except grpc.aio.AioRpcError as err:
+                if err.code() not in _REFUSED_ONE:
+                    raise
+                log.warning("options cannot mark %s: %s", contract.symbol, err.details())
+        return found
+
+    async def _marks(
+        self, positions: Mapping[OptionContract, Decimal], as_of: date | None
+    ) -> dict[OptionContract, OptionMark]:
         contracts = list(positions)
         request = pb.ValueOptionPositionsRequest(positions=[_position(c, positions[c]) for c in contracts])
         if as_of is not None:
             request.as_of.CopyFrom(date_pb(as_of))
-        try:
-            response = await self._stub.ValueOptionPositions(request, timeout=self._timeout)
-        except grpc.aio.AioRpcError as err:
-            if err.code() != grpc.StatusCode.NOT_FOUND:
-                raise
-            return await self._one_by_one(positions, as_of)
-        return {c: _mark(v) for c, v in zip(contracts, response.valuations, strict=True)}
-
-    async def _one_by_one(
-        self, positions: Mapping[OptionContract, Decimal], as_of: date | None
-    ) -> dict[OptionContract, OptionMark]:
-        """An unknown underlying fails the whole batch: mark the others without it."""
-        marks: dict[OptionContract, OptionMark] = {}
-        for contract, quantity in positions.items():
-            request = pb.ValueOptionPositionsRequest(positions=[_position(contract, quantity)])
-            if as_of is not None:
-                request.as_of.CopyFrom(date_pb(as_of))
-            try:
-                response = await self._stub.ValueOptionPositions(request, timeout=self._timeout)
-            except grpc.aio.AioRpcError as err:
-                if err.code() == grpc.StatusCode.NOT_FOUND:
-                    continue
-                raise
-            marks[contract] = _mark(response.valuations[0])
-        return marks
+        response = await self._stub.ValueOptionPositions(request, timeout=self._timeout)
+        marked = ((c, _mark(v)) for c, v in zip(contracts, response.valuations, strict=True))
+        return {c: m for c, m in marked if m is not None}
