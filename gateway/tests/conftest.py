@@ -1354,6 +1354,20 @@ class FakeOptionsService(Recorder, options_service_pb2_grpc.OptionsServiceServic
         return response
 
     @_rpc
+    async def GetExerciseBoundary(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        """Each row's boundary: ``points`` times to its expiry, the strike at expiry, NaN before."""
+        points = request.points
+        return op_pb.GetExerciseBoundaryResponse(
+            boundaries=[
+                op_pb.ExerciseBoundary(
+                    years=[years * i / (points - 1) for i in range(points)],
+                    spot=[_NAN] * (points - 1) + [strike],
+                )
+                for years, strike in zip(request.batch.years, request.batch.strike, strict=True)
+            ]
+        )
+
+    @_rpc
     async def SolveImpliedVols(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
         vol = [price / 100 if price >= UNSOLVABLE_BELOW else _NAN for price in request.price]
         errors = [

@@ -130,6 +130,25 @@ def test_american_puts_are_worth_at_least_european_ones(api: httpx.Client, trade
     assert american["results"][0]["price"] >= 45.0 - 40.0
 
 
+def test_an_american_puts_exercise_boundary_rises_to_the_strike(api: httpx.Client, trader: Account) -> None:
+    body = {
+        "style": "american",
+        "rate": 0.08,
+        "vol": 0.3,
+        "points": 21,
+        "options": [{"kind": "put", "spot": 40.0, "strike": 45.0, "years": 1.0}],
+    }
+    (boundary,) = _post(api, trader, "/options/exercise-boundary", body)["results"]
+    years, spots = boundary["years"], boundary["spot"]
+    assert years == pytest.approx([i / 21 for i in range(21)])  # from now toward expiry
+    assert all(0 < s < 45.0 for s in spots)
+    # Further from expiry, the put must be deeper in the money before exercising pays; the
+    # boundary rises toward the strike as expiry nears.
+    assert spots == sorted(spots)
+    assert spots[-1] > 39.0
+    assert spots[0] < 35.0
+
+
 def test_the_chain_is_quoted_consistently_with_the_model(
     api: httpx.Client, trader: Account, chain: dict[str, Any]
 ) -> None:

@@ -277,6 +277,11 @@ def priced_json(
     return orjson.dumps(document, option=_JSON_OPTIONS)
 
 
+def boundaries_json(response: pb.GetExerciseBoundaryResponse) -> bytes:
+    results = [{"years": list(b.years), "spot": [figure(s) for s in b.spot]} for b in response.boundaries]
+    return orjson.dumps({"results": results}, option=_JSON_OPTIONS)
+
+
 def implied_vols_json(response: pb.SolveImpliedVolsResponse, rows: int) -> bytes:
     results = _results({"vol": _values(response.vol, rows)}, _row_errors(response.errors))
     return orjson.dumps({"results": results}, option=_JSON_OPTIONS)

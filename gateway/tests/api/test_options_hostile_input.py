@@ -25,6 +25,7 @@ ROUTES = [
     ("POST", f"{API}/price"),
     ("POST", f"{API}/greeks"),
     ("POST", f"{API}/implied-vol"),
+    ("POST", f"{API}/exercise-boundary"),
     ("POST", f"{API}/strategy"),
     ("GET", f"{API}/strategies"),
     ("POST", f"{API}/strategies"),
@@ -85,7 +86,9 @@ async def test_every_route_refuses_missing_expired_and_tampered_tokens(
     assert len(fake_options.calls) == calls
 
 
-@pytest.mark.parametrize("path", ["price", "greeks", "implied-vol", "strategy", "strategies"])
+@pytest.mark.parametrize(
+    "path", ["price", "greeks", "implied-vol", "exercise-boundary", "strategy", "strategies"]
+)
 async def test_malformed_json_is_400(
     client: httpx.AsyncClient, trader: Any, problem: Problem, path: str
 ) -> None:

@@ -19,6 +19,7 @@ from eqr.common.v1 import date_pb2
 from eqr.options.v1 import options_service_pb2 as op_pb
 from eqr.options.v1 import resources_pb2 as op
 from eqr_gateway.schemas.options import (
+    ExerciseBoundaryResponse,
     GreeksResponse,
     ImpliedVolResponse,
     OptionAnalysis,
@@ -146,6 +147,32 @@ async def test_implied_vols_with_per_row_errors(
         {"vol": None, "error": {"field": "price", "reason": "below the intrinsic value"}},
     ]
     assert list(fake_options.last("SolveImpliedVols").request.price) == [4.75, 0.001]
+
+
+async def test_the_exercise_boundary_per_option_with_null_where_there_is_none(
+    client: httpx.AsyncClient, trader: Any, fake_options: Any
+) -> None:
+    body = {
+        "style": "american",
+        "rate": 0.05,
+        "vol": 0.3,
+        "points": 3,
+        "options": [{"kind": "put", "spot": 100, "strike": 100, "years": 1}],
+    }
+    response = await client.post(f"{API}/exercise-boundary", json=body, headers=trader.headers)
+    assert response.status_code == 200, response.text
+    ExerciseBoundaryResponse.model_validate(response.json())
+    assert response.json() == {"results": [{"years": [0.0, 0.5, 1.0], "spot": [None, None, 100.0]}]}
+    sent = fake_options.last("GetExerciseBoundary").request
+    assert (sent.points, sent.batch.style, list(sent.vol)) == (3, op.EXERCISE_STYLE_AMERICAN, [0.3])
+    too_many = {**body, "options": body["options"] * 101}
+    assert (
+        await client.post(f"{API}/exercise-boundary", json=too_many, headers=trader.headers)
+    ).status_code == 422
+    too_fine = {**body, "points": 501}
+    assert (
+        await client.post(f"{API}/exercise-boundary", json=too_fine, headers=trader.headers)
+    ).status_code == 422
 
 
 async def test_expiry_dates_dividends_and_the_american_method(

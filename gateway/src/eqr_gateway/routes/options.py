@@ -18,6 +18,7 @@ from eqr.options.v1 import options_service_pb2 as pb
 from eqr_gateway.clients import OptionsClient, UserOptions
 from eqr_gateway.convert_options import (
     ROWS_FIELD,
+    boundaries_json,
     chain_json,
     implied_vol_request_pb,
     implied_vols_json,
@@ -33,6 +34,8 @@ from eqr_gateway.openapi import problem_responses
 from eqr_gateway.problems import ProblemError, invalid_field
 from eqr_gateway.schemas.market import SymbolPath
 from eqr_gateway.schemas.options import (
+    ExerciseBoundaryRequest,
+    ExerciseBoundaryResponse,
     GreeksRequest,
     GreeksResponse,
     ImpliedVolRequest,
@@ -54,7 +57,7 @@ API = "/api/v1"
 PRICE_PATH = f"{API}/options/price"
 GREEKS_PATH = f"{API}/options/greeks"
 IMPLIED_VOL_PATH = f"{API}/options/implied-vol"
-BATCH_PATHS = (PRICE_PATH, GREEKS_PATH, IMPLIED_VOL_PATH)
+BATCH_PATHS = (PRICE_PATH, GREEKS_PATH, IMPLIED_VOL_PATH, f"{API}/options/exercise-boundary")
 MAX_EXPIRIES = 60
 _JSON = "application/json"
 _READ_ERRORS = problem_responses(401, 404, 422, 429, 503)
@@ -175,6 +178,28 @@ async def greeks(body: GreeksRequest, options: UserOptions) -> Response:
         second_order=body.second_order,
     )
     return Response(content, media_type=_JSON)
+
+
+@router.post(
+    "/options/exercise-boundary",
+    summary="The early-exercise boundary of American options",
+    description=(
+        "For each option, the spot below which (a put) or above which (a call) exercising early "
+        "beats holding, from the valuation date to expiry (Andersen-Lake-Offengenden)."
+    ),
+    response_model=ExerciseBoundaryResponse,
+    responses=_BATCH_ERRORS,
+)
+async def exercise_boundary(body: ExerciseBoundaryRequest, options: UserOptions) -> Response:
+    priced = price_request_pb(body, body.options, body.vol, pb.GREEKS_WANTED_NONE)
+    request = pb.GetExerciseBoundaryRequest(batch=priced.batch, vol=priced.vol, points=body.points)
+    try:
+        response = await options.upstream.call(
+            options.stub.GetExerciseBoundary, request, fields=_BATCH_FIELDS
+        )
+    except ProblemError as problem:
+        raise rows_named(problem, body.options) from None
+    return Response(boundaries_json(response), media_type=_JSON)
 
 
 @router.post(

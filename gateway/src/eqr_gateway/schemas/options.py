@@ -31,6 +31,8 @@ Positive = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
 NonNegative = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
 
 MAX_DIVIDENDS = 200
+MAX_BOUNDARY_ROWS = 100
+MAX_BOUNDARY_POINTS = 500
 
 _SPOT = "Price of the underlying (the futures price for `black76`); the top-level `spot` when omitted."
 _YEARS = "Years to expiry (ACT/365). Give `years` or `expiry` in every row, not both."
@@ -110,6 +112,27 @@ class GreeksRequest(PriceRequest):
 
     second_order: StrictBool = Field(
         False, description="Also vanna, volga, charm, speed, zomma and colour (european only)."
+    )
+
+
+class ExerciseBoundaryRequest(PriceRequest):
+    model_config = examples(
+        {
+            "style": "american",
+            "rate": 0.05,
+            "vol": 0.3,
+            "points": 5,
+            "options": [{"kind": "put", "spot": 100, "strike": 100, "years": 1}],
+        }
+    )
+
+    points: int = Field(
+        50, ge=2, le=MAX_BOUNDARY_POINTS, description="Points per option from the valuation date to expiry."
+    )
+    options: list[PricedOption] = Field(
+        min_length=1,
+        max_length=MAX_BOUNDARY_ROWS,
+        description=f"The options, at most {MAX_BOUNDARY_ROWS} per request.",
     )
 
 
@@ -359,3 +382,22 @@ class VolSurface(BaseModel):
     calendar_free: bool = Field(description="Total variance rises with expiry at every log-moneyness.")
     smiles: list[Smile] = Field(description="One per expiry, nearest first.")
     term_structure: list[TermPoint] = Field(description="ATM volatility per expiry, nearest first.")
+
+
+class ExerciseBoundary(BaseModel):
+    years: list[float] = Field(
+        description="Years from the valuation date, `points` of them evenly toward expiry (the expiry "
+        "itself, where a put's boundary reaches the strike, excluded)."
+    )
+    spot: list[float | None] = Field(
+        description="The spot at which exercising becomes optimal at each time (a put: at or below it; "
+        "a call: at or above it); null where it never is."
+    )
+
+
+class ExerciseBoundaryResponse(BaseModel):
+    model_config = examples(
+        {"results": [{"years": [0.0, 0.2, 0.4, 0.6, 0.8], "spot": [76.1, 77.6, 79.6, 82.6, 87.9]}]}
+    )
+
+    results: list[ExerciseBoundary] = Field(description="One per option, in the order sent.")
