@@ -397,7 +397,7 @@ class ExerciseBoundary(BaseModel):
 
 class ExerciseBoundaryResponse(BaseModel):
     model_config = examples(
-        {"results": [{"years": [0.0, 0.2, 0.4, 0.6, 0.8], "spot": [76.1, 77.6, 79.6, 82.6, 87.9]}]}
+        {"results": [{"years": [0.0, 0.2, 0.4, 0.6, 0.8], "spot": [69.1, 70.7, 72.8, 75.6, 80.2]}]}
     )
 
     results: list[ExerciseBoundary] = Field(description="One per option, in the order sent.")
