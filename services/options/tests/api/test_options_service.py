@@ -238,7 +238,7 @@ async def test_option_positions_are_valued_with_position_greeks(options_stub: St
         res.OPTION_PRICE_SOURCE_INTRINSIC,
         True,
     )
-    assert expired.previous_price == 38.0
+    assert expired.previous_price == expired.price  # an expired contract's value no longer moves
 
 
 async def test_saved_strategies_need_a_valid_token(options_stub: Stub, signing_key: Any) -> None:
@@ -325,11 +325,12 @@ async def test_a_past_day_is_valued_at_that_days_close(options_stub: Stub) -> No
         )
     )
     (valuation,) = reply.valuations
-    # The fake's raw closes end at 190 (log returns alternate ±1.5%), the one before at 190·e^0.015;
-    # its adjusted closes are half those, which a past day's spot must not be read from.
+    # The fake's raw closes end the day before ``as_of`` (the expiry day) at 190; its adjusted
+    # closes are half those, which a past day's spot must not be read from.
     assert valuation.underlying_price == pytest.approx(190.0)
+    # Expired the day before: worth its intrinsic value at that day's close, which stays put.
     assert valuation.price == pytest.approx(40.0)
-    assert valuation.previous_price == pytest.approx(190.0 * math.exp(0.015) - 150.0)
+    assert valuation.previous_price == valuation.price
     assert valuation.expired
     future = date_pb(datetime.now(UTC).date() + timedelta(days=2))
     request = pb.ValueOptionPositionsRequest(

@@ -28,7 +28,8 @@ class FixedClock:
 
 class FakeMarket:
     """One underlying, AAPL, at 190 (188 the close before), with a year of closes whose daily log
-    returns alternate ±1.5% and two 0.25 dividends in the last year."""
+    returns alternate ±1.5%, two 0.25 dividends in the last year, and a close of 185 on Friday
+    2026-11-20."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, date, bool]] = []
@@ -47,6 +48,11 @@ class FakeMarket:
             source="simulator",
             closes=closes,
             dividends=((date(2026, 8, 7), 0.25), (date(2026, 5, 8), 0.25), (date(2025, 8, 8), 5.0)),
+            settled_closes=(
+                (date(2026, 11, 19), 182.0),
+                (date(2026, 11, 20), 185.0),
+                (date(2026, 11, 26), 188.0),
+            ),
         )
 
 

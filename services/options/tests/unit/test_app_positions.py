@@ -70,21 +70,26 @@ async def test_an_unlisted_contract_is_priced_by_the_model_at_the_surface_vol(de
     assert v.previous_price == pytest.approx(previous, rel=1e-12)
 
 
-async def test_an_expired_contract_is_worth_its_intrinsic_value_with_no_greeks(deps: Dependencies) -> None:
-    (itm, otm) = await value_positions(
+async def test_an_expired_contract_is_worth_its_intrinsic_value_at_expiry_with_no_greeks(
+    deps: Dependencies,
+) -> None:
+    (itm, otm, saturday) = await value_positions(
         deps,
         [
             Position(Contract("AAPL", date(2026, 11, 20), 150.0, True, 100), 1),
             Position(Contract("AAPL", date(2026, 11, 20), 150.0, False, 100), 1),
+            Position(Contract("AAPL", date(2026, 11, 21), 150.0, True, 100), 1),
         ],
         None,
     )
+    # At Friday's close of 185, not today's 190: an expired contract's value no longer moves.
     assert (itm.price, itm.previous_price, itm.source, itm.expired) == (
-        40.0,
-        38.0,
+        35.0,
+        35.0,
         PriceSource.INTRINSIC,
         True,
     )
+    assert saturday.price == 35.0  # the last close on or before its expiry
     assert (otm.price, otm.delta, otm.dollar_gamma, otm.vega_per_point) == (0.0, 0.0, 0.0, 0.0)
     assert math.isnan(itm.iv)
 

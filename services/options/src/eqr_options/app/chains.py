@@ -21,7 +21,7 @@ import numpy as np
 
 from eqr_options.app import underlyings
 from eqr_options.app.errors import NotFound
-from eqr_options.app.ports import Clock, MarketData
+from eqr_options.app.ports import Clock, MarketData, UnderlyingMarket
 from eqr_options.app.surfaces import FittedSurface, fit_chain_surface
 from eqr_options.domain.black_scholes import Greeks, greeks
 from eqr_options.domain.chain import Chain, Underlying, quote_chain
@@ -51,6 +51,7 @@ class QuotedChain:
     iv: ImpliedVol
     greeks: Greeks
     """At each row's implied vol, or the model's where the mid has none."""
+    market: UnderlyingMarket
     _surface: FittedSurface | None = field(default=None, repr=False)
     _rows: dict[tuple[date, float, bool], int] | None = field(default=None, repr=False)
 
@@ -142,6 +143,7 @@ class ChainBook:
             terms=terms,
             iv=iv,
             greeks=row_greeks,
+            market=market,
         )
 
     async def surface(self, symbol: str) -> tuple[QuotedChain, FittedSurface]:

@@ -26,6 +26,13 @@ class UnderlyingMarket:
     source: str
     closes: FloatArray
     dividends: tuple[tuple[date, float], ...]
+    settled_closes: tuple[tuple[date, float], ...] = ()
+    """The raw closes of the completed days of that year, oldest first: what an option that
+    expired on one of them settles at."""
+
+    def close_on_or_before(self, day: date) -> float | None:
+        before = [close for settled, close in self.settled_closes if settled <= day]
+        return before[-1] if before else None
 
 
 class MarketData(Protocol):

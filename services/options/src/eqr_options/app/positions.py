@@ -2,8 +2,9 @@
 
 A contract is valued, per unit of the underlying, at its chain mid when it is listed; at the
 model (Black-Scholes-Merton) price at the fitted surface's volatility when it is not; at
-intrinsic value at the underlying's price from its expiry day on (``expired`` once the expiry
-is before the valuation day). Position Greeks are for units = quantity x multiplier: dollar
+intrinsic value at the underlying's price on its expiry day; once the expiry is before the
+valuation day (``expired``), at intrinsic value at the underlying's close on the expiry day
+(the last before it), which no longer moves. Position Greeks are for units = quantity x multiplier: dollar
 delta = delta x spot x units, dollar gamma = 0.5 x gamma x (0.01 x spot)² x units (the P&L of
 gamma for a 1% move), vega per vol point = vega / 100 x units, theta per calendar day x units.
 ``previous_price`` is the contract at the underlying's previous close with one day more to
@@ -147,9 +148,12 @@ def value(position: Position, quoted: QuotedChain) -> Valuation:
     """One position on ``quoted`` (the chain of its underlying on the valuation day); CPU-bound."""
     c, spot = position.contract, quoted.underlying.spot
     years = years_between(quoted.day, c.expiry)
-    if years < 0:
-        price, prev = _intrinsic(c, spot), _intrinsic(c, quoted.previous_close)
-        return Valuation(position, price, PriceSource.INTRINSIC, spot, math.nan, 0, 0, 0, 0, 0, 0, True, prev)
+    if years < 0:  # settles at the close of its expiry day: its value no longer moves
+        settled_at = quoted.market.close_on_or_before(c.expiry)
+        price = _intrinsic(c, spot if settled_at is None else settled_at)
+        return Valuation(
+            position, price, PriceSource.INTRINSIC, spot, math.nan, 0, 0, 0, 0, 0, 0, True, price
+        )
     mark = _mark(c, quoted, years)
     prev = float(_model(quoted, quoted.previous_close, c, years + ONE_DAY, mark.vol).price[0])
     g, row = mark.greeks, mark.row

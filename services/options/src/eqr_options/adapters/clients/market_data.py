@@ -30,6 +30,10 @@ def _not_found(err: grpc.aio.AioRpcError) -> bool:
     return err.code() == grpc.StatusCode.NOT_FOUND
 
 
+def _dated(ordinals: np.ndarray, closes: np.ndarray) -> tuple[tuple[date, float], ...]:
+    return tuple((date.fromordinal(int(o)), float(c)) for o, c in zip(ordinals, closes, strict=True))
+
+
 class GrpcMarketData:
     def __init__(self, channel: grpc.aio.Channel, *, timeout: float = 5.0) -> None:
         self._stub = MarketDataServiceStub(channel)
@@ -52,7 +56,8 @@ class GrpcMarketData:
         if quote is not None:
             if not (math.isfinite(quote.price) and quote.price > 0):
                 return None
-            history = prices[days < day.toordinal()]  # today's bar, if any, is the live one
+            completed = days < day.toordinal()  # today's bar, if any, is the live one
+            history = prices[completed]
             previous = (
                 quote.previous_close
                 if quote.previous_close > 0
@@ -66,6 +71,7 @@ class GrpcMarketData:
                 source=quote.source,
                 closes=np.append(history, quote.price),
                 dividends=dividends,
+                settled_closes=_dated(days[completed], raw[completed]),
             )
         if raw.size == 0 or not (math.isfinite(raw[-1]) and raw[-1] > 0):
             return None
@@ -77,6 +83,7 @@ class GrpcMarketData:
             source=CLOSE_SOURCE,
             closes=prices,
             dividends=dividends,
+            settled_closes=_dated(days, raw),
         )
 
     async def _quote(self, symbol: str) -> resources_pb2.Quote:
