@@ -100,6 +100,6 @@ def test_occ_symbols_and_ticker_symbols() -> None:
     assert occ_symbol("AAPL", date(2026, 12, 18), True, 190.0) == "AAPL  261218C00190000"
     assert occ_symbol("SPY", date(2027, 1, 15), False, 412.5) == "SPY   270115P00412500"
     assert normalise_symbol(" brk.b ") == "BRK.B"
-    for bad in ("", "   ", "A B", "x" * 20, "AAPL;DROP"):
+    for bad in ("", "   ", "A B", "x" * 20, "AAPL;DROP", "\ufb00"):  # "ﬀ" upper-cases to "FF"
         with pytest.raises(ValidationFailed):
             normalise_symbol(bad)
