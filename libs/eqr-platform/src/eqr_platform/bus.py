@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import nats
 from nats.aio.client import Client
@@ -45,12 +45,28 @@ class StreamSpec:
 
 @dataclass(frozen=True)
 class ConsumerSpec:
+    """A durable pull consumer. Processes sharing its name share its messages, each going to one
+    of them: right for work whose result lands in shared storage (a database, Redis)."""
+
     stream: str
     durable: str
     filter_subject: str
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
     ack_wait_seconds: float = 30.0
     max_deliver: int = 20
+    inactive_threshold_seconds: float | None = None
+    """How long the server keeps the consumer once nobody pulls from it; None keeps it for good."""
+
+    def for_instance(self, instance: str, *, forget_after_seconds: float = 600.0) -> ConsumerSpec:
+        """This consumer for one process only, which then sees every message.
+
+        For state kept in process memory (latest prices, cached books): a shared consumer would
+        give each replica only part of the stream. The server drops the consumer once the
+        process has been gone for ``forget_after_seconds``; a reconnect within that keeps its place.
+        """
+        return replace(
+            self, durable=f"{self.durable}--{instance}", inactive_threshold_seconds=forget_after_seconds
+        )
 
 
 async def connect(url: str, *, name: str) -> tuple[Client, JetStreamContext]:
@@ -118,6 +134,7 @@ async def consume(
             deliver_policy=spec.deliver_policy,
             ack_wait=spec.ack_wait_seconds,
             max_deliver=spec.max_deliver,
+            inactive_threshold=spec.inactive_threshold_seconds,
         ),
     )
     while not stop.is_set():

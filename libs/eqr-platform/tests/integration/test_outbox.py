@@ -176,3 +176,31 @@ async def test_consumer_redelivers_until_the_handler_succeeds(
     spec = ConsumerSpec(stream=stream, durable="test--flaky", filter_subject=f"{schema}.>")
     await asyncio.wait_for(consume(js, spec, flaky, stop=stop), 15)
     assert attempts == ["x", "x"]
+
+
+async def test_instance_consumers_each_see_every_message(
+    bus: tuple[Client, JetStreamContext, str], schema: str
+) -> None:
+    _, js, stream = bus
+    for n in range(20):
+        await js.publish(
+            f"{schema}.quote.{n}", _event(str(n)).SerializeToString(), headers={"Nats-Msg-Id": str(n)}
+        )
+    shared = ConsumerSpec(stream=stream, durable="test--shared", filter_subject=f"{schema}.>")
+    seen: dict[str, list[str]] = {}
+
+    async def run(name: str, spec: ConsumerSpec, expected: int) -> None:
+        stop = asyncio.Event()
+        got = seen.setdefault(name, [])
+
+        async def handle(message: Msg) -> None:
+            got.append(wrappers_pb2.StringValue.FromString(message.data).value)
+            if len(got) == expected:
+                stop.set()
+
+        await asyncio.wait_for(consume(js, spec, handle, stop=stop), 15)
+
+    await asyncio.gather(run("a", shared.for_instance("a"), 20), run("b", shared.for_instance("b"), 20))
+    assert seen["a"] == seen["b"] == [str(n) for n in range(20)]
+    info = await js.consumer_info(stream, "test--shared--a")
+    assert info.config.inactive_threshold == 600.0

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
+from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -76,6 +77,7 @@ async def run(settings: PortfolioSettings, *, stop: asyncio.Event | None = None)
         try:
             await bus.ensure_streams(js, [STREAM, VALUES_STREAM])
             interval = timedelta(milliseconds=settings.valuation_interval_ms)
+            instance = uuid4().hex[:12]  # this process's own quote and ledger-change consumers
             live = LiveValuation(
                 deps,
                 SqlLedgerIndex(async_sessionmaker(engine)),
@@ -96,8 +98,8 @@ async def run(settings: PortfolioSettings, *, stop: asyncio.Event | None = None)
                 background=[
                     OutboxRelay(engine, outbox, js).run,
                     live.run,
-                    partial(follow_quotes, js, live),
-                    partial(follow_portfolio_events, js, live),
+                    partial(follow_quotes, js, live, instance),
+                    partial(follow_portfolio_events, js, live, instance),
                 ],
                 stop=stop,
             )

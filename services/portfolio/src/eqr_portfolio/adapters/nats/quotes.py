@@ -1,8 +1,10 @@
 """What live valuation follows on JetStream: market-data's quotes, and the portfolio events
 that make a cached book stale.
 
-Both consumers are durable and only update memory, so each message is acked at once; the
-work happens on ``LiveValuation``'s ticks. A stream that is not there yet (market data
+Both consumers only update this process's memory, so each message is acked at once and the
+work happens on ``LiveValuation``'s ticks. For the same reason each process has its own pair of
+consumers (``instance``): every replica must see every quote and every ledger change, or its
+cached books and prices go stale. Alerts cannot fire twice for it (see ``app.live``). A stream that is not there yet (market data
 starting after us) or a lost connection is retried with backoff, never fatal.
 """
 
@@ -93,12 +95,18 @@ def quote_handler(live: LiveValuation) -> Callable[[Msg], Awaitable[None]]:
     return handle
 
 
-async def follow_quotes(js: JetStreamContext, live: LiveValuation, stop: asyncio.Event) -> None:
-    await consume_until_stopped(js, QUOTES_CONSUMER, quote_handler(live), stop=stop)
+async def follow_quotes(
+    js: JetStreamContext, live: LiveValuation, instance: str, stop: asyncio.Event
+) -> None:
+    spec = QUOTES_CONSUMER.for_instance(instance)
+    await consume_until_stopped(js, spec, quote_handler(live), stop=stop)
 
 
-async def follow_portfolio_events(js: JetStreamContext, live: LiveValuation, stop: asyncio.Event) -> None:
-    await consume_until_stopped(js, PORTFOLIO_CONSUMER, portfolio_event_handler(live), stop=stop)
+async def follow_portfolio_events(
+    js: JetStreamContext, live: LiveValuation, instance: str, stop: asyncio.Event
+) -> None:
+    spec = PORTFOLIO_CONSUMER.for_instance(instance)
+    await consume_until_stopped(js, spec, portfolio_event_handler(live), stop=stop)
 
 
 def _uuid(text: str) -> UUID | None:
