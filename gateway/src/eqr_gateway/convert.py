@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from eqr.auth.v1 import resources_pb2
 from eqr_gateway.schemas.account import ApiKey, CreatedApiKey, Preferences, PreferencesUpdate, Session
@@ -127,9 +126,3 @@ def preferences_update_pb(update: PreferencesUpdate) -> tuple[resources_pb2.Pref
     )
     mask = ["dashboard_layout_json" if name == "dashboard_layout" else name for name in present]
     return preferences, mask
-
-
-def timestamp_pb(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp

@@ -14,7 +14,6 @@ from eqr_gateway.convert import (
     preferences_out,
     preferences_update_pb,
     session_out,
-    timestamp_pb,
     user_out,
 )
 from eqr_gateway.idempotency import IDEMPOTENT
@@ -31,6 +30,7 @@ from eqr_gateway.schemas.account import (
 )
 from eqr_gateway.schemas.auth import User
 from eqr_gateway.security import CurrentPrincipal
+from eqr_platform.protobuf import timestamp_pb
 
 router = APIRouter(prefix="/api/v1/auth")
 

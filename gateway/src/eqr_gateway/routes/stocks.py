@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException
 
 from eqr.market_data.v1 import market_data_service_pb2 as pb
 from eqr_gateway.clients import MarketDataClient, UserMarketData
-from eqr_gateway.convert import timestamp_pb
 from eqr_gateway.convert_market import (
     INTERVAL_TO_PB,
     financials_list_doc,
@@ -49,6 +48,7 @@ from eqr_gateway.schemas.market import (
     SymbolPath,
     symbol_problem,
 )
+from eqr_platform.protobuf import timestamp_pb
 
 router = APIRouter(prefix="/api/v1/stocks", tags=["stocks"])
 

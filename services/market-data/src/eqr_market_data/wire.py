@@ -6,9 +6,6 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
-from eqr.common.v1 import date_pb2
 from eqr.market_data.v1 import events_pb2
 from eqr.market_data.v1 import market_data_service_pb2 as service_pb
 from eqr.market_data.v1 import resources_pb2 as pb
@@ -29,6 +26,7 @@ from eqr_market_data.domain.model import (
     Quote,
 )
 from eqr_market_data.domain.quality import QualityIssue
+from eqr_platform.protobuf import date_pb, from_timestamp_pb, timestamp_pb
 
 ASSET_CLASS_TO_PB = {
     AssetClass.EQUITY: pb.ASSET_CLASS_EQUITY,
@@ -51,20 +49,6 @@ FINANCIAL_FIGURES = tuple(
     for name in Financials.__dataclass_fields__
     if name not in {"symbol", "period", "fiscal_date", "currency", "source"}
 )
-
-
-def timestamp(at: datetime) -> Timestamp:
-    result = Timestamp()
-    result.FromDatetime(at)
-    return result
-
-
-def from_timestamp(value: Timestamp) -> datetime:
-    return value.ToDatetime(tzinfo=UTC)
-
-
-def date_to_pb(day: date) -> date_pb2.Date:
-    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
 
 
 def interval_from_pb(value: int) -> Interval:
@@ -105,7 +89,7 @@ def quote_to_pb(quote: Quote) -> pb.Quote:
         volume=quote.volume,
         bid=quote.bid,
         ask=quote.ask,
-        timestamp=timestamp(quote.timestamp),
+        timestamp=timestamp_pb(quote.timestamp),
         source=quote.source,
         stale=quote.stale,
     )
@@ -120,7 +104,7 @@ def quote_from_pb(message: pb.Quote) -> Quote:
         low=message.low,
         previous_close=message.previous_close,
         volume=message.volume,
-        timestamp=from_timestamp(message.timestamp),
+        timestamp=from_timestamp_pb(message.timestamp),
         source=message.source,
         bid=message.bid,
         ask=message.ask,
@@ -163,7 +147,7 @@ def pack_bars(bars: Sequence[Bar]) -> PackedBars:
 def read_packed(data: bytes) -> PackedBars:
     """What ``pack_bars`` wrote, described without unpacking the bars."""
     message = service_pb.GetHistoryResponse.FromString(data)
-    last_day = from_timestamp(message.bars[-1].start).date() if message.bars else None
+    last_day = from_timestamp_pb(message.bars[-1].start).date() if message.bars else None
     return PackedBars(data, last_day, message.source)
 
 
@@ -175,7 +159,7 @@ def unpack_bars(symbol: str, interval: Interval, packed: PackedBars) -> list[Bar
         Bar(
             symbol=symbol,
             interval=interval,
-            start=from_timestamp(bar.start),
+            start=from_timestamp_pb(bar.start),
             open=bar.open,
             high=bar.high,
             low=bar.low,
@@ -236,7 +220,7 @@ def history_to_pb(history: History) -> service_pb.GetHistoryResponse:
 def action_to_pb(action: CorporateAction) -> pb.CorporateAction:
     return pb.CorporateAction(
         symbol=action.symbol,
-        ex_date=date_to_pb(action.ex_date),
+        ex_date=date_pb(action.ex_date),
         kind=action.kind.value,
         split_ratio=action.split_ratio,
         dividend=action.dividend,
@@ -247,7 +231,7 @@ def financials_to_pb(item: Financials) -> pb.Financials:
     message = pb.Financials(
         symbol=item.symbol,
         period=item.period.value,
-        fiscal_date=date_to_pb(item.fiscal_date),
+        fiscal_date=date_pb(item.fiscal_date),
         currency=item.currency,
         source=item.source,
     )
@@ -264,7 +248,7 @@ def news_to_pb(item: NewsItem) -> pb.NewsItem:
         summary=item.summary,
         publisher=item.publisher,
         url=item.url,
-        published_at=timestamp(item.published_at),
+        published_at=timestamp_pb(item.published_at),
         sentiment=item.sentiment,
         source=item.source,
     )
@@ -320,7 +304,7 @@ def snapshot_to_pb(snapshot: MarketSnapshot) -> events_pb2.MarketUpdated:
         losers=movers(snapshot.losers),
         most_active=movers(snapshot.most_active),
         breadth=breadth_to_pb(snapshot.breadth),
-        as_of=timestamp(snapshot.as_of),
+        as_of=timestamp_pb(snapshot.as_of),
     )
 
 
@@ -329,7 +313,7 @@ def snapshot_from_pb(message: events_pb2.MarketUpdated) -> MarketSnapshot:
         return [(instrument_from_pb(m.instrument), quote_from_pb(m.quote)) for m in movers]
 
     return MarketSnapshot(
-        as_of=from_timestamp(message.as_of),
+        as_of=from_timestamp_pb(message.as_of),
         indices=pairs(message.indices),
         sectors=pairs(message.sectors),
         gainers=pairs(message.gainers),

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import assert_never
 
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from eqr.auth.v1 import events_pb2, resources_pb2
 from eqr_auth.domain import events
 from eqr_auth.domain.roles import Role
+from eqr_platform.protobuf import timestamp_pb
 
 ROLE_TO_PB: dict[Role, resources_pb2.Role.ValueType] = {
     Role.VIEWER: resources_pb2.ROLE_VIEWER,
@@ -21,7 +20,7 @@ ROLE_TO_PB: dict[Role, resources_pb2.Role.ValueType] = {
 
 def to_message(event: events.DomainEvent) -> tuple[str, Message]:
     """The subject and payload an event is published with."""
-    at = _timestamp(event.occurred_at)
+    at = timestamp_pb(event.occurred_at)
     match event:
         case events.UserRegistered():
             return "eqr.auth.user.registered", events_pb2.UserRegistered(
@@ -80,9 +79,3 @@ def to_message(event: events.DomainEvent) -> tuple[str, Message]:
             )
         case _:
             assert_never(event)
-
-
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp

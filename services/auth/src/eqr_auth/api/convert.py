@@ -14,6 +14,7 @@ from eqr_auth.domain.roles import Role
 from eqr_auth.domain.sessions import SessionView
 from eqr_auth.domain.tokens import TokenPair
 from eqr_auth.domain.users import User
+from eqr_platform.protobuf import timestamp_pb
 
 ROLE_TO_PB = {
     Role.VIEWER: resources_pb2.ROLE_VIEWER,
@@ -24,11 +25,7 @@ PB_TO_ROLE = {value: key for key, value in ROLE_TO_PB.items()}
 
 
 def timestamp(at: datetime | None) -> Timestamp | None:
-    if at is None:
-        return None
-    result = Timestamp()
-    result.FromDatetime(at)
-    return result
+    return None if at is None else timestamp_pb(at)
 
 
 def role_from_pb(role: int, field: str = "role") -> Role:

@@ -15,8 +15,9 @@ from nats.js import JetStreamContext
 from eqr.market_data.v1 import events_pb2
 from eqr_market_data.domain.market import MarketSnapshot
 from eqr_market_data.domain.model import Quote
-from eqr_market_data.wire import breadth_to_pb, mover_to_pb, quote_to_pb, timestamp
+from eqr_market_data.wire import breadth_to_pb, mover_to_pb, quote_to_pb
 from eqr_platform.bus import StreamSpec, publish
+from eqr_platform.protobuf import timestamp_pb
 
 QUOTES_STREAM = StreamSpec(
     "MARKET_DATA_QUOTES",
@@ -58,7 +59,7 @@ class JetStreamQuotePublisher:
             losers=[mover_to_pb(i, q) for i, q in snapshot.losers],
             most_active=[mover_to_pb(i, q) for i, q in snapshot.most_active],
             breadth=breadth_to_pb(snapshot.breadth),
-            as_of=timestamp(snapshot.as_of),
+            as_of=timestamp_pb(snapshot.as_of),
         )
         await publish(
             self._js,

@@ -19,7 +19,7 @@ from eqr_market_data.domain.errors import InvalidRequest
 from eqr_market_data.domain.model import Period
 from eqr_platform.grpc.context import current_call
 from eqr_platform.grpc.errors import ServiceError
-from eqr_platform.protobuf import from_date_pb
+from eqr_platform.protobuf import date_pb, from_date_pb, from_timestamp_pb, timestamp_pb
 
 Context = Any
 HISTORY_CHUNK = 1000
@@ -108,8 +108,8 @@ class MarketDataServicer(market_data_service_pb2_grpc.MarketDataServiceServicer)
         return await self._app.history(
             request.symbol,
             wire.interval_from_pb(request.interval),
-            wire.from_timestamp(request.start) if request.HasField("start") else None,
-            wire.from_timestamp(request.end) if request.HasField("end") else None,
+            from_timestamp_pb(request.start) if request.HasField("start") else None,
+            from_timestamp_pb(request.end) if request.HasField("end") else None,
             adjusted=request.adjusted,
         )
 
@@ -152,7 +152,7 @@ class MarketDataServicer(market_data_service_pb2_grpc.MarketDataServiceServicer)
             losers=_movers(snapshot.losers),
             most_active=_movers(snapshot.most_active),
             breadth=wire.breadth_to_pb(snapshot.breadth),
-            as_of=wire.timestamp(snapshot.as_of),
+            as_of=timestamp_pb(snapshot.as_of),
             market_status=status,
         )
 
@@ -180,7 +180,7 @@ class MarketDataServicer(market_data_service_pb2_grpc.MarketDataServiceServicer)
             news_sentiment=sentiment.news_sentiment,
             news_count=sentiment.news_count,
             breadth=wire.breadth_to_pb(sentiment.breadth),
-            as_of=wire.timestamp(sentiment.as_of),
+            as_of=timestamp_pb(sentiment.as_of),
         )
 
     async def ImportBars(self, request: pb.ImportBarsRequest, context: Context) -> pb.ImportBarsResponse:
@@ -193,8 +193,8 @@ class MarketDataServicer(market_data_service_pb2_grpc.MarketDataServiceServicer)
             rejected=report.rejected,
             flagged=report.flagged,
             issues=[wire.issue_to_pb(issue) for issue in report.issues],
-            first_date=wire.date_to_pb(report.first_date) if report.first_date else None,
-            last_date=wire.date_to_pb(report.last_date) if report.last_date else None,
+            first_date=date_pb(report.first_date) if report.first_date else None,
+            last_date=date_pb(report.last_date) if report.last_date else None,
         )
 
     async def GetQualityReport(

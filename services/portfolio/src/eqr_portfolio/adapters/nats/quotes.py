@@ -4,8 +4,9 @@ that make a cached book stale.
 Both consumers only update this process's memory, so each message is acked at once and the
 work happens on ``LiveValuation``'s ticks. For the same reason each process has its own pair of
 consumers (``instance``): every replica must see every quote and every ledger change, or its
-cached books and prices go stale. Alerts cannot fire twice for it (see ``app.live``). A stream that is not there yet (market data
-starting after us) or a lost connection is retried with backoff, never fatal.
+cached books and prices go stale. Alerts cannot fire twice for it (see ``app.live``). A stream
+that is not there yet (market data starting after us) or a lost connection is retried with
+backoff, never fatal.
 """
 
 from __future__ import annotations
