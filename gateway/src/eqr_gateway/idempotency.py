@@ -3,12 +3,13 @@
 Any route opts in with ``dependencies=[IDEMPOTENT]``. The dependency claims the key (or
 answers from a stored result); ``IdempotencyMiddleware`` stores the route's response once it
 has been sent. Keys are scoped by caller, method and route template, and remember a hash
-of the body: the same key with another body is a client error, not a replay.
+of the request's path, query and body: the same key on another resource (another portfolio's
+share) or with another body is a client error, not a replay.
 
 - first request: runs; a 2xx answer is stored for ``ttl_seconds``, anything else frees the key
 - same key, same body, finished: the stored status and body, with ``Idempotent-Replayed: true``
 - same key, same body, still running: 409
-- same key, another body: 422 naming the Idempotency-Key header
+- same key, another path, query or body: 422 naming the Idempotency-Key header
 """
 
 from __future__ import annotations
@@ -60,10 +61,16 @@ async def idempotency_key(
     if key is None:
         return
     scoped = _scoped_key(await optional_principal(request), request, key)
-    fingerprint = hashlib.sha256(await request.body()).hexdigest()
+    fingerprint = _fingerprint(request.url.path, request.url.query, await request.body())
     store = get_resources(request).idempotency
     owner = await store.claim(scoped, fingerprint)
     request.scope.setdefault("state", {})[_STATE_KEY] = _Claim(store, scoped, owner, fingerprint)
+
+
+def _fingerprint(path: str, query: str, body: bytes) -> str:
+    digest = hashlib.sha256(f"{path}\n{query}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
 
 
 IDEMPOTENT = Depends(idempotency_key)

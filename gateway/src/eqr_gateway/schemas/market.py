@@ -20,6 +20,7 @@ SYMBOL_CHARS = r"^[A-Za-z0-9^][A-Za-z0-9.^=\-]{0,14}$"
 _SYMBOL = re.compile(SYMBOL_CHARS)
 _ALPHANUMERIC = re.compile(r"[A-Za-z0-9]")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}")
 SYMBOL_SCHEMA: JsonDict = {"pattern": SYMBOL_CHARS, "minLength": 1, "maxLength": 15}
 SYMBOL_DESCRIPTION = (
     'Ticker: 1-15 of A-Z, 0-9, ".", "^", "=", "-", starting with a letter, a digit or "^" '
@@ -61,6 +62,9 @@ SymbolPath = Annotated[
 
 
 def _day(value: object, moment: clock) -> object:
+    if isinstance(value, str) and not _DATE_PREFIX.match(value):
+        # Not a number of seconds either, which pydantic would take for a Unix time.
+        raise PydanticCustomError("date", "an ISO 8601 date (2025-01-02) or date-time is expected")
     if isinstance(value, str) and _DATE_ONLY.fullmatch(value):
         try:
             day = date.fromisoformat(value)
@@ -79,7 +83,12 @@ def _day_end(value: object) -> object:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise PydanticCustomError("date", "is outside the years 1 to 9999 in UTC") from None
 
 
 # ISO 8601 date-times; a time without offset is UTC. A bare date is the start of that UTC day
