@@ -31,7 +31,7 @@ from nats.js.api import DeliverPolicy
 from eqr.market_data.v1 import events_pb2
 from eqr_gateway.history_window import Window
 from eqr_platform import bus
-from eqr_platform.cache import SingleFlight
+from eqr_platform.cache import CACHE_LOOKUPS, SingleFlight
 
 log = logging.getLogger("eqr.gateway.history_cache")
 
@@ -81,6 +81,7 @@ class HistoryCache:
             generation = int(cast(bytes | None, await self._store.get(_GENERATION_PREFIX + symbol)) or 0)
             entry_key, ttl_ms = f"{_KEY_PREFIX}{symbol}:{generation}:{key}", self._closed_ttl_ms
         cached = cast(bytes | None, await self._store.get(entry_key))
+        CACHE_LOOKUPS.labels("gateway-history", "miss" if cached is None else "hit").inc()
         if cached is not None:
             return cached
 

@@ -55,7 +55,9 @@ class IdempotencyStore:
                 continue  # expired or released between the two calls
             record: dict[str, Any] = json.loads(raw)
             if record["fingerprint"] != fingerprint:
-                raise invalid_field(f"header.{HEADER}", "was already used with a different request (path, query or body)")
+                raise invalid_field(
+                    f"header.{HEADER}", "was already used with a different request (path, query or body)"
+                )
             if record["state"] == "running":
                 raise ProblemError(
                     409, f"A request with this {HEADER} is still being processed; retry later."

@@ -31,6 +31,8 @@ from typing import cast
 
 import redis.asyncio as redis
 
+from eqr_platform.cache import CACHE_LOOKUPS
+
 # What a fill asks the service: the quote JSON of each known symbol among those given.
 Fetch = Callable[[list[str]], Awaitable[Mapping[str, bytes]]]
 
@@ -69,6 +71,8 @@ class QuoteCache:
         self._fills: set[asyncio.Task[None]] = set()
         self._local: dict[str, bytes] = {}
         """Symbol -> the entry (refresh time + quote) this process last read or wrote."""
+        self._hits = CACHE_LOOKUPS.labels("gateway-quotes", "hit")
+        self._misses = CACHE_LOOKUPS.labels("gateway-quotes", "miss")
 
     async def quote(self, symbol: str, fetch: Fetch) -> bytes:
         """The quote JSON of ``symbol``, or ``UNKNOWN``."""
@@ -80,6 +84,7 @@ class QuoteCache:
         now = _now_ms()
         local = [self._local.get(symbol) for symbol in symbols]
         if all(entry is not None and now < _REFRESH_AT.unpack_from(entry)[0] for entry in local):
+            self._hits.inc(len(symbols))
             return [entry_quote(cast(bytes, entry)) for entry in local]
         entries = cast(list[bytes | None], await self._store.mget([_KEY_PREFIX + s for s in symbols]))
         for symbol, entry in zip(symbols, entries, strict=True):
@@ -93,6 +98,8 @@ class QuoteCache:
                 missing.append(symbol)
             elif _REFRESH_AT.unpack_from(entry)[0] <= now and symbol not in self._pending:
                 due.append(symbol)
+        self._hits.inc(len(symbols) - len(missing))
+        self._misses.inc(len(missing))
         if due:
             self._start_fills(due, fetch)
         filled = dict(zip(missing, await self._await_fills(missing, fetch), strict=True)) if missing else {}

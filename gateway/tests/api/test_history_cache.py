@@ -12,6 +12,7 @@ import grpc
 import httpx
 import pytest
 import redis.asyncio as redis
+from prometheus_client import REGISTRY
 
 from eqr.market_data.v1 import events_pb2
 from eqr_gateway.history_cache import BARS_IMPORTED_SUBJECT
@@ -173,3 +174,19 @@ async def test_a_failed_reply_is_not_cached(
     response = await client.get(f"/api/v1/stocks/{symbol}/history?{PAST}", headers=viewer.headers)
     assert response.status_code == 200
     assert fake_market.count("GetHistory") == calls + 2
+
+
+async def test_hits_and_misses_are_counted_in_the_metrics(
+    client: httpx.AsyncClient, viewer: Any, new_symbol: Callable[[], str]
+) -> None:
+    def lookups(result: str) -> float:
+        value = REGISTRY.get_sample_value(
+            "cache_lookups_total", {"cache": "gateway-history", "result": result}
+        )
+        return value or 0.0
+
+    hits, misses = lookups("hit"), lookups("miss")
+    url = f"/api/v1/stocks/{new_symbol()}/history?{PAST}"
+    for _ in range(3):
+        assert (await client.get(url, headers=viewer.headers)).status_code == 200
+    assert (lookups("hit"), lookups("miss")) == (hits + 2, misses + 1)

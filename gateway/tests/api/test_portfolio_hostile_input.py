@@ -526,7 +526,9 @@ async def test_a_key_reused_on_another_portfolio_is_422_not_a_replay(
     headers = {**owner.headers, "Idempotency-Key": str(uuid.uuid4())}
     deposit = {"kind": "deposit", "trade_date": "2024-01-02", "amount": "100"}
     calls = fake_portfolio.count("RecordTransaction")
-    assert (await client.post(f"{API}/{portfolio}/transactions", json=deposit, headers=headers)).status_code == 201
+    assert (
+        await client.post(f"{API}/{portfolio}/transactions", json=deposit, headers=headers)
+    ).status_code == 201
     elsewhere = await client.post(f"{API}/{other}/transactions", json=deposit, headers=headers)
     assert list(_fields(problem(elsewhere, 422))) == ["header.Idempotency-Key"]
     assert fake_portfolio.count("RecordTransaction") == calls + 1

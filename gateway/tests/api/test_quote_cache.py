@@ -228,3 +228,18 @@ async def test_a_process_answers_from_its_own_copy_until_the_refresh_time(
         await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers)
         assert fake_market.count("BatchGetQuotes") == calls + 1
     await store.aclose()
+
+
+async def test_hits_and_misses_are_counted_in_the_metrics(
+    client: httpx.AsyncClient, viewer: Any, new_symbol: Callable[[], str]
+) -> None:
+    async def lookups(result: str) -> float:
+        text = (await client.get("/metrics")).text
+        line = f'cache_lookups_total{{cache="gateway-quotes",result="{result}"}} '
+        return next((float(row.removeprefix(line)) for row in text.splitlines() if row.startswith(line)), 0.0)
+
+    hits, misses = await lookups("hit"), await lookups("miss")
+    symbol = new_symbol()
+    for _ in range(3):
+        assert (await client.get(f"/api/v1/stocks/{symbol}/quote", headers=viewer.headers)).status_code == 200
+    assert (await lookups("hit"), await lookups("miss")) == (hits + 2, misses + 1)
