@@ -34,10 +34,13 @@ def quotes(symbol: str, prices: Iterable[str], previous_close: str = "100") -> l
     ]
 
 
-def valuations(values: Iterable[str], peak: str) -> list[ValuationObservation]:
+def valuations(values: Iterable[str], flows: Iterable[str] | None = None) -> list[ValuationObservation]:
+    """One value a day; ``flows`` are the net external flows to date (none by default)."""
+    values = list(values)
+    flows = list(flows) if flows is not None else ["0"] * len(values)
     return [
-        ValuationObservation(D(value), D(peak), START + timedelta(days=day))
-        for day, value in enumerate(values)
+        ValuationObservation(D(value), D(flow), START + timedelta(days=day))
+        for day, (value, flow) in enumerate(zip(values, flows, strict=True))
     ]
 
 
@@ -108,7 +111,7 @@ def test_a_price_crossing_down_fires_with_its_own_message() -> None:
 
 def test_other_symbols_and_valuations_leave_a_price_alert_alone() -> None:
     state = AlertState(armed=False)
-    unrelated: list[Observation] = [*quotes("MSFT", ["500", "1"]), *valuations(["1000000"], peak="1000000")]
+    unrelated: list[Observation] = [*quotes("MSFT", ["500", "1"]), *valuations(["1000000"])]
     for observation in unrelated:
         assert evaluate(PRICE_ABOVE_200, state, observation) == (state, None)
     assert fired(PRICE_ABOVE_200, unrelated) == {}
@@ -144,7 +147,7 @@ def test_a_daily_move_without_a_previous_close_is_not_measured() -> None:
 def test_portfolio_value_alerts_cross_both_ways() -> None:
     above = AlertDefinition(AlertKind.PORTFOLIO_VALUE_ABOVE, D(100000), rearm_band_percent=D(0))
     below = AlertDefinition(AlertKind.PORTFOLIO_VALUE_BELOW, D(90000), rearm_band_percent=D(0))
-    series = valuations(["95000", "100250", "101000", "89999.5", "99000", "100000"], peak="101000")
+    series = valuations(["95000", "100250", "101000", "89999.5", "99000", "100000"])
 
     assert {i: t.message for i, t in fired(above, series).items()} == {
         1: "Portfolio value rose above 100,000.00 (100,250.00)",
@@ -158,7 +161,7 @@ def test_portfolio_value_alerts_cross_both_ways() -> None:
 def test_a_drawdown_fires_past_its_percent_below_the_peak_and_again_after_a_recovery() -> None:
     alert = AlertDefinition(AlertKind.PORTFOLIO_DRAWDOWN, D(10), rearm_band_percent=D(0))
     # Drawdowns from 120,000: 0%, 5%, 12.5%, 15%, 8.33%, 10%.
-    series = valuations(["120000", "114000", "105000", "102000", "110000", "108000"], peak="120000")
+    series = valuations(["120000", "114000", "105000", "102000", "110000", "108000"])
     triggers = fired(alert, series)
 
     assert list(triggers) == [2, 5]
@@ -168,7 +171,36 @@ def test_a_drawdown_fires_past_its_percent_below_the_peak_and_again_after_a_reco
 
 def test_a_drawdown_needs_a_peak() -> None:
     alert = AlertDefinition(AlertKind.PORTFOLIO_DRAWDOWN, D(10))
-    assert fired(alert, valuations(["0"], peak="0")) == {}
+    assert fired(alert, valuations(["0"])) == {}
+
+
+def test_the_drawdown_peak_is_the_highest_value_since_the_alert_began_kept_in_its_state() -> None:
+    alert = AlertDefinition(AlertKind.PORTFOLIO_DRAWDOWN, D(10), rearm_band_percent=D(0))
+    state = AlertState()
+    for observation in valuations(["100000", "130000", "125000"]):
+        state, _ = evaluate(alert, state, observation)
+    assert (state.peak, state.armed) == (D(130000), True)
+
+    # Another evaluator (a replica, a restarted process) goes on from the stored state: a value
+    # it sees first is not a new peak, and the fall from 130,000 is measured as such.
+    later = ValuationObservation(D(116000), D(0), START + timedelta(days=9))
+    state, trigger = evaluate(alert, state, later)
+    assert trigger is not None
+    assert trigger.observed.quantize(D("0.01")) == D("10.77")
+    again = ValuationObservation(D(115000), D(0), START + timedelta(days=10))
+    assert evaluate(alert, state, again)[1] is None
+
+
+def test_flows_move_the_drawdown_peak_so_they_are_neither_loss_nor_gain() -> None:
+    alert = AlertDefinition(AlertKind.PORTFOLIO_DRAWDOWN, D(10), rearm_band_percent=D(0))
+    # Peak 100,000; 30,000 withdrawn (peak 70,000) then 64,000 is 8.57% down: no trigger.
+    # 20,000 deposited (peak 90,000): 81,000 is exactly 10% down, a trigger.
+    series = valuations(
+        ["100000", "70000", "64000", "84000", "81000"], flows=["0", "-30000", "-30000", "-10000", "-10000"]
+    )
+    triggers = fired(alert, series)
+    assert list(triggers) == [4]
+    assert triggers[4].message == "Portfolio is 10.00% below its peak of 90,000.00 (threshold 10.00%)"
 
 
 def test_a_portfolio_alert_ignores_quotes() -> None:

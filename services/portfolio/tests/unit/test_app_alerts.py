@@ -572,6 +572,30 @@ async def test_a_withdrawal_is_not_a_drawdown_but_a_fall_from_the_peak_is(world:
     assert trigger.message == "Portfolio is 10.29% below its peak of 7,000.00 (threshold 10.00%)"
 
 
+async def test_replicas_measure_a_drawdown_from_one_stored_peak(world: World) -> None:
+    fund(world)
+    world.add_alert(AlertKind.PORTFOLIO_DRAWDOWN, "10")
+    await world.live.seed()
+    await world.tick("140")  # 12,000: the peak
+    await world.tick("115")  # 10,750: 10.4% down, fires
+    assert len(world.store.triggers) == 1
+
+    # A replica (or a restart) that first sees the portfolio after the fall neither re-arms
+    # the alert nor fires it again: it measures from the stored peak, not from its first value.
+    replica = LiveValuation(
+        world.deps, FakeLedgerIndex(world.store), world.publisher, interval=timedelta(seconds=1)
+    )
+    await replica.seed()
+    for price in ("114", "116", "113"):
+        world.quote("AAPL", price)
+        replica.quote_received(QuoteObservation("AAPL", D(price), D(100), world.clock.at))
+        await replica.tick()
+        await world.live.tick()
+    assert len(world.store.triggers) == 1
+    (alert,) = world.store.alerts.values()
+    assert (alert.state.peak, alert.state.armed) == (D(12_000), False)
+
+
 async def test_a_deleted_portfolio_is_no_longer_valued(world: World) -> None:
     fund(world)
     await world.live.seed()

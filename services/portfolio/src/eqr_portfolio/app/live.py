@@ -20,10 +20,8 @@ An alert moves only inside a unit of work holding its row lock, re-evaluated fro
 state: the trigger, the new state and the ``AlertTriggered`` event commit together, and two
 evaluators (replicas, a redelivered quote) cannot fire the same crossing twice.
 
-**Drawdown peak.** The peak is the highest value this process has seen for the portfolio since
-it started, moved by the change in net external flows whenever the ledger changes: a withdrawal
-is not a drawdown and a deposit not a new high, while fees and losses stay in it. It is not
-persisted: after a restart the peak starts again from the first value seen.
+A drawdown alert's peak is kept in its stored state with the flows it was seen at
+(``domain.alerts``), so replicas and restarts share one peak.
 """
 
 from __future__ import annotations
@@ -90,7 +88,6 @@ class LiveValuation:
         self._books: dict[UUID, _Held] = {}
         self._stale: set[UUID] = set()
         self._dirty: set[UUID] = set()
-        self._peaks: dict[UUID, Decimal] = {}
         self._settle_after: dict[UUID, float] = {}
         """Portfolios whose expired contracts could not all be settled: not tried again before
         this monotonic time, unless their ledger changes."""
@@ -115,7 +112,6 @@ class LiveValuation:
         self._index(portfolio_id, frozenset())
         self._symbols_of.pop(portfolio_id, None)
         self._books.pop(portfolio_id, None)
-        self._peaks.pop(portfolio_id, None)
         self._settle_after.pop(portfolio_id, None)
         self._stale.discard(portfolio_id)
         self._dirty.discard(portfolio_id)
@@ -206,9 +202,9 @@ class LiveValuation:
             )
             publishing.append(self._publisher.publish_valuation(h.portfolio, h.book, valuation, prices, now))
             if not valuation.unpriced:
-                value = valuation.totals.market_value
-                peak = self._peaks[portfolio_id] = max(self._peaks.get(portfolio_id, value), value)
-                observations[portfolio_id] = ValuationObservation(value, peak, now)
+                observations[portfolio_id] = ValuationObservation(
+                    valuation.totals.market_value, h.book.net_external_flow, now
+                )
         failures = [r for r in await asyncio.gather(*publishing, return_exceptions=True) if r is not None]
         if failures:
             log.warning("%d live values were not published", len(failures), exc_info=failures[0])
@@ -232,8 +228,6 @@ class LiveValuation:
             self.portfolio_deleted(portfolio_id)
             return None
         book = replay(ledger, portfolio.policy)
-        if cached is not None and portfolio_id in self._peaks:
-            self._peaks[portfolio_id] += book.net_external_flow - cached.book.net_external_flow
         self._index(portfolio_id, watched(book.positions))
         held = self._books[portfolio_id] = _Held(portfolio, book)
         return held

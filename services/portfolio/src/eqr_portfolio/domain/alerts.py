@@ -13,6 +13,12 @@ Re-arming:
 - A daily-move alert fires at most once per trading day and re-arms on the next one, which
   a quote shows by a different previous close; the band plays no part.
 
+A drawdown is measured from the highest value the portfolio has had since the alert was
+created. The peak is part of the alert's state, so every evaluator (replicas, a restarted
+process) measures from the same one. It moves with external flows: a withdrawal lowers it by
+the amount withdrawn and a deposit raises it, so neither counts as a loss or a gain, while fees
+and losses stay in the drawdown.
+
 Thresholds and observed values of price and value alerts are amounts; those of daily-move and
 drawdown alerts are percents (5 means 5%). A condition holds at the threshold itself.
 ``evaluate`` is pure: the caller keeps each alert's ``AlertState`` between observations.
@@ -21,7 +27,7 @@ drawdown alerts are percents (5 means 5%). A condition holds at the threshold it
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -66,6 +72,10 @@ class AlertState:
     armed: bool = True
     fired_against_close: Decimal | None = None
     """The previous close a daily-move alert fired against: its trading day."""
+    peak: Decimal | None = None
+    """A drawdown alert's peak value so far, as of ``peak_flow``."""
+    peak_flow: Decimal = Decimal(0)
+    """The portfolio's net external flow (deposits less withdrawals) when ``peak`` was recorded."""
 
 
 @dataclass(frozen=True)
@@ -79,8 +89,8 @@ class QuoteObservation:
 @dataclass(frozen=True)
 class ValuationObservation:
     value: Decimal
-    peak_value: Decimal
-    """The highest value the portfolio has had so far."""
+    net_external_flow: Decimal
+    """Deposits less withdrawals to date: what moves a drawdown's peak without being a gain."""
     observed_at: datetime
 
 
@@ -177,6 +187,8 @@ def evaluate(
     An observation the alert cannot measure (another symbol's quote, a valuation for a price
     alert, a zero previous close or peak) leaves it as it was.
     """
+    if alert.kind is AlertKind.PORTFOLIO_DRAWDOWN:
+        return _evaluate_drawdown(alert, state, observation)
     observed = _measure(alert, observation)
     if observed is None:
         return state, None
@@ -186,13 +198,33 @@ def evaluate(
             state = AlertState()
         if state.armed and observed >= alert.threshold:
             fired = AlertState(armed=False, fired_against_close=observation.previous_close)
-            return fired, _trigger(alert, observed, observation)
+            return fired, _trigger(alert, fired, observed, observation)
         return state, None
+    return _cross(alert, state, observed, observation)
+
+
+def _evaluate_drawdown(
+    alert: AlertDefinition, state: AlertState, observation: Observation
+) -> tuple[AlertState, Trigger | None]:
+    if not isinstance(observation, ValuationObservation):
+        return state, None
+    value, flow = observation.value, observation.net_external_flow
+    peak = value if state.peak is None else max(value, state.peak + flow - state.peak_flow)
+    state = replace(state, peak=peak, peak_flow=flow)
+    if peak <= ZERO:
+        return state, None
+    return _cross(alert, state, max(ZERO, (1 - value / peak) * HUNDRED), observation)
+
+
+def _cross(
+    alert: AlertDefinition, state: AlertState, observed: Decimal, observation: Observation
+) -> tuple[AlertState, Trigger | None]:
+    """Fire an armed alert whose condition holds; re-arm a fired one once past the band."""
     if state.armed:
         if _condition_holds(alert, observed):
-            return AlertState(armed=False), _trigger(alert, observed, observation)
+            return replace(state, armed=False), _trigger(alert, state, observed, observation)
         return state, None
-    return (AlertState(), None) if _rearms(alert, observed) else (state, None)
+    return (replace(state, armed=True), None) if _rearms(alert, observed) else (state, None)
 
 
 def evaluate_all(
@@ -219,8 +251,6 @@ def _measure(alert: AlertDefinition, observation: Observation) -> Decimal | None
             return abs(observation.price / observation.previous_close - 1) * HUNDRED
         case AlertKind.PORTFOLIO_VALUE_ABOVE | AlertKind.PORTFOLIO_VALUE_BELOW, ValuationObservation():
             return observation.value
-        case AlertKind.PORTFOLIO_DRAWDOWN, ValuationObservation() if observation.peak_value > ZERO:
-            return max(ZERO, (1 - observation.value / observation.peak_value) * HUNDRED)
     return None
 
 
@@ -237,11 +267,13 @@ def _rearms(alert: AlertDefinition, observed: Decimal) -> bool:
     return observed < alert.threshold - band
 
 
-def _trigger(alert: AlertDefinition, observed: Decimal, observation: Observation) -> Trigger:
-    return Trigger(alert, observed, observation.observed_at, _message(alert, observed, observation))
+def _trigger(
+    alert: AlertDefinition, state: AlertState, observed: Decimal, observation: Observation
+) -> Trigger:
+    return Trigger(alert, observed, observation.observed_at, _message(alert, state, observed, observation))
 
 
-def _message(alert: AlertDefinition, observed: Decimal, observation: Observation) -> str:
+def _message(alert: AlertDefinition, state: AlertState, observed: Decimal, observation: Observation) -> str:
     threshold = alert.threshold
     match alert.kind:
         case AlertKind.PRICE_ABOVE:
@@ -259,9 +291,9 @@ def _message(alert: AlertDefinition, observed: Decimal, observation: Observation
         case AlertKind.PORTFOLIO_VALUE_BELOW:
             return f"Portfolio value fell below {_amount(threshold)} ({_amount(observed)})"
         case AlertKind.PORTFOLIO_DRAWDOWN:
-            assert isinstance(observation, ValuationObservation)
+            assert state.peak is not None
             return (
-                f"Portfolio is {_percent(observed)} below its peak of {_amount(observation.peak_value)} "
+                f"Portfolio is {_percent(observed)} below its peak of {_amount(state.peak)} "
                 f"(threshold {_percent(threshold)})"
             )
 

@@ -21,13 +21,29 @@ from eqr_portfolio.domain.alerts import Alert, AlertDefinition, AlertKind, Alert
 
 
 def state_to_json(state: AlertState) -> dict[str, Any]:
-    close = state.fired_against_close
-    return {"armed": state.armed, "fired_against_close": None if close is None else str(close)}
+    return {
+        "armed": state.armed,
+        "fired_against_close": _text(state.fired_against_close),
+        "peak": _text(state.peak),
+        "peak_flow": str(state.peak_flow),
+    }
 
 
 def state_from_json(value: dict[str, Any]) -> AlertState:
-    close = value.get("fired_against_close")
-    return AlertState(bool(value["armed"]), None if close is None else Decimal(close))
+    return AlertState(
+        armed=bool(value["armed"]),
+        fired_against_close=_decimal(value.get("fired_against_close")),
+        peak=_decimal(value.get("peak")),
+        peak_flow=_decimal(value.get("peak_flow")) or Decimal(0),
+    )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 def _alert(row: RowMapping) -> Alert:
