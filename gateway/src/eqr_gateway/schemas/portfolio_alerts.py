@@ -13,7 +13,8 @@ from eqr_gateway.schemas.portfolio_fields import AlertKind, DecimalIn, DecimalOu
 
 _THRESHOLD = (
     "A price for price_above/price_below, a value for portfolio_value_above/portfolio_value_below, "
-    "a percentage for daily_move and portfolio_drawdown."
+    "a percentage for daily_move and portfolio_drawdown. A drawdown is measured from the highest value "
+    "since the alert was created, moved by deposits and withdrawals (which are neither gain nor loss)."
 )
 _ALERT_EXAMPLE: JsonDict = {
     "id": "3e2d1c0b-9a8f-4e7d-b6c5-a4b3c2d1e0f9",
