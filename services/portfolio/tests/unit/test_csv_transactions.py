@@ -33,7 +33,7 @@ CONTROL_RULE = "must not contain control characters (line breaks and tabs includ
 
 
 def parse(text: str, max_rows: int = 1000) -> list[TransactionDraft]:
-    return parse_transactions_csv(text, today=TODAY, max_rows=max_rows)
+    return parse_transactions_csv(text, today=TODAY, max_rows=max_rows).drafts
 
 
 def problems(text: str, max_rows: int = 1000) -> list[tuple[int | None, str, str]]:

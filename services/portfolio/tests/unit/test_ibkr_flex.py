@@ -13,7 +13,7 @@ import pytest
 
 from eqr_portfolio.domain.csv_transactions import ImportRejected, RowProblem
 from eqr_portfolio.domain.drafts import TransactionDraft
-from eqr_portfolio.domain.ibkr_flex import FlexTrades, parse_flex_trades_csv
+from eqr_portfolio.domain.ibkr_flex import ImportedRows, parse_flex_trades_csv
 from eqr_portfolio.domain.transactions import TransactionKind
 
 D = Decimal
@@ -71,7 +71,7 @@ def flex(*rows: str, fields: tuple[str, ...] = FIELDS) -> str:
     return "\n".join([",".join(f'"{field}"' for field in fields), *rows]) + "\n"
 
 
-def parse(text: str, base_currency: str = "USD", max_rows: int = 1000) -> FlexTrades:
+def parse(text: str, base_currency: str = "USD", max_rows: int = 1000) -> ImportedRows:
     return parse_flex_trades_csv(text, base_currency=base_currency, today=TODAY, max_rows=max_rows)
 
 
@@ -97,7 +97,7 @@ def test_buys_and_sells_are_mapped() -> None:
             ),
         )
     )
-    assert result == FlexTrades(
+    assert result == ImportedRows(
         drafts=[
             TransactionDraft(
                 K.BUY,
@@ -118,6 +118,7 @@ def test_buys_and_sells_are_mapped() -> None:
                 notes="IBKR trade 646219080",
             ),
         ],
+        lines=[2, 3],
         skipped=[],
     )
 

@@ -34,6 +34,14 @@ class TransactionPage:
     next_page_token: str
 
 
+class RejectedEntry(LedgerRejected):
+    """The ledger refused one of the drafts being appended: ``index`` is its place among them."""
+
+    def __init__(self, rejection: LedgerRejected, index: int) -> None:
+        super().__init__(rejection.field, rejection.reason, transaction_id=rejection.transaction_id)
+        self.index = index
+
+
 def replay_checked(
     ledger: Sequence[Transaction], policy: LedgerPolicy, *, field: Callable[[LedgerRejected], str]
 ) -> Book:
@@ -86,14 +94,25 @@ async def append_entries(
     action: str,
     field_prefix: str = "transaction.",
 ) -> tuple[list[Transaction], Book]:
-    """Inside an open unit of work holding the portfolio's lock: validated drafts appended."""
+    """Inside an open unit of work holding the portfolio's lock: validated drafts appended.
+
+    A draft the ledger refuses raises ``RejectedEntry`` saying which one; an entry already stored
+    that a back-dated draft makes impossible raises ``LedgerRejected``."""
     ledger = await uow.transactions.ledger(portfolio.id)
     if len(ledger) + len(drafts) > deps.limits.max_transactions:
         raise ValidationFailed.single(
             "transactions", f"a portfolio holds at most {deps.limits.max_transactions} transactions"
         )
     entries = [_entry(d, caller, _PROVISIONAL_SEQUENCE + i, deps) for i, d in enumerate(drafts)]
-    book = replay_checked([*ledger, *entries], portfolio.policy, field=lambda exc: field_prefix + exc.field)
+    try:
+        book = replay_checked(
+            [*ledger, *entries], portfolio.policy, field=lambda exc: field_prefix + exc.field
+        )
+    except LedgerRejected as exc:
+        index = next((i for i, e in enumerate(entries) if e.id == exc.transaction_id), None)
+        if index is None:
+            raise
+        raise RejectedEntry(exc, index) from None
     stored = await uow.transactions.add_many(portfolio.id, entries)
     now = deps.clock.now()
     for entry in stored:

@@ -13,16 +13,16 @@ from uuid import UUID
 
 from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
-from eqr_portfolio.app.ledger import append_entries
+from eqr_portfolio.app.ledger import RejectedEntry, append_entries
 from eqr_portfolio.app.portfolios import add_portfolio, settings_of
 from eqr_portfolio.domain.access import require_read, require_write
 from eqr_portfolio.domain.csv_transactions import (
+    ImportedRows,
     ImportRejected,
     RowProblem,
     parse_transactions_csv,
     render_transactions_csv,
 )
-from eqr_portfolio.domain.drafts import TransactionDraft
 from eqr_portfolio.domain.errors import LedgerRejected, ValidationFailed
 from eqr_portfolio.domain.ibkr_flex import parse_flex_trades_csv
 from eqr_portfolio.domain.portfolio_document import from_document, to_document
@@ -49,16 +49,13 @@ class Export:
     filename: str
 
 
-def _parse(
-    deps: Dependencies, portfolio: Portfolio, fmt: ImportFormat, content: str
-) -> tuple[list[TransactionDraft], list[RowProblem]]:
+def _parse(deps: Dependencies, portfolio: Portfolio, fmt: ImportFormat, content: str) -> ImportedRows:
     today = deps.clock.now().date()
     if fmt is ImportFormat.CSV:
-        return parse_transactions_csv(content, today=today, max_rows=deps.limits.max_import_rows), []
-    trades = parse_flex_trades_csv(
+        return parse_transactions_csv(content, today=today, max_rows=deps.limits.max_import_rows)
+    return parse_flex_trades_csv(
         content, base_currency=portfolio.base_currency, today=today, max_rows=deps.limits.max_import_rows
     )
-    return trades.drafts, trades.skipped
 
 
 async def import_transactions(
@@ -69,12 +66,15 @@ async def import_transactions(
     async with deps.unit_of_work() as uow:
         portfolio, _ = await load_portfolio(uow, caller, portfolio_id, require_write, for_update=True)
         try:
-            drafts, skipped = _parse(deps, portfolio, fmt, content)
+            rows = _parse(deps, portfolio, fmt, content)
+            drafts, skipped = rows.drafts, rows.skipped
             try:
                 stored, _ = await append_entries(
                     deps, uow, caller, portfolio, drafts, "transaction.imported", ""
                 )
-            except LedgerRejected as exc:
+            except RejectedEntry as exc:
+                raise ImportRejected(RowProblem(rows.lines[exc.index], exc.field, exc.reason)) from None
+            except LedgerRejected as exc:  # a stored entry the file's back-dated rows make impossible
                 raise ImportRejected(RowProblem(None, exc.field, exc.reason)) from None
         except ImportRejected as exc:
             if dry_run:

@@ -163,20 +163,32 @@ def _looks_like_formula(text: str) -> bool:
     return unquoted.startswith(_FORMULA_CONTROL_STARTS) or unquoted.lstrip(" ").startswith(_FORMULA_STARTS)
 
 
-def parse_transactions_csv(text: str, *, today: date, max_rows: int) -> list[TransactionDraft]:
+@dataclass(frozen=True)
+class ImportedRows:
+    """A file's transactions to import, in file order, each with the line its row starts on, and
+    the rows deliberately left out (with the reason)."""
+
+    drafts: list[TransactionDraft]
+    lines: list[int]
+    skipped: list[RowProblem]
+
+
+def parse_transactions_csv(text: str, *, today: date, max_rows: int) -> ImportedRows:
     """Every row of ``text`` as a validated draft, in file order, or ``ImportRejected``."""
     table = read_csv_table(text, max_rows=max_rows)
     positions, width = _column_positions(table.header, table.header_line)
     drafts: list[TransactionDraft] = []
+    lines: list[int] = []
     problems: list[RowProblem] = []
     for row in table.rows:
         draft, found = _read_row(row, positions, width, today)
         problems.extend(found)
         if draft is not None:
             drafts.append(draft)
+            lines.append(row.line)
     if problems:
         raise ImportRejected(*problems)
-    return drafts
+    return ImportedRows(drafts, lines, skipped=[])
 
 
 def render_transactions_csv(transactions: Iterable[TransactionFields]) -> str:

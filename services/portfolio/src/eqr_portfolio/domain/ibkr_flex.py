@@ -26,12 +26,12 @@ in another currency than the portfolio's, a commission charged in another curren
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from eqr_portfolio.domain.csv_transactions import (
     CsvRow,
+    ImportedRows,
     ImportRejected,
     RowProblem,
     read_csv_table,
@@ -73,15 +73,7 @@ _SLASH_DATE = re.compile(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4}")
 _TRADE_ID = re.compile(r"[0-9A-Za-z.-]{1,40}")
 
 
-@dataclass(frozen=True)
-class FlexTrades:
-    """The trades to import, in file order, and the rows deliberately left out (with the reason)."""
-
-    drafts: list[TransactionDraft]
-    skipped: list[RowProblem]
-
-
-def parse_flex_trades_csv(text: str, *, base_currency: str, today: date, max_rows: int) -> FlexTrades:
+def parse_flex_trades_csv(text: str, *, base_currency: str, today: date, max_rows: int) -> ImportedRows:
     """The stock trades of a Flex Query's Trades section for a portfolio kept in ``base_currency``,
     or ``ImportRejected`` listing every row that cannot be imported."""
     table = read_csv_table(text, max_rows=max_rows)
@@ -89,6 +81,7 @@ def parse_flex_trades_csv(text: str, *, base_currency: str, today: date, max_row
     positions = _field_positions(table.header, table.header_line)
     reader = _RowReader(positions, len(table.header), base_currency.strip().upper(), today)
     drafts: list[TransactionDraft] = []
+    lines: list[int] = []
     skipped: list[RowProblem] = []
     problems: list[RowProblem] = []
     for row in table.rows:
@@ -97,13 +90,14 @@ def parse_flex_trades_csv(text: str, *, base_currency: str, today: date, max_row
         outcome = reader.read(row)
         if isinstance(outcome, TransactionDraft):
             drafts.append(outcome)
+            lines.append(row.line)
         elif isinstance(outcome, RowProblem):
             skipped.append(outcome)
         else:
             problems.extend(outcome)
     if problems:
         raise ImportRejected(*problems)
-    return FlexTrades(drafts, skipped)
+    return ImportedRows(drafts, lines, skipped)
 
 
 def _refuse_unsupported_layout(header: list[str]) -> None:
