@@ -464,3 +464,12 @@ async def test_the_service_being_down_is_503(
     async with make_gateway(portfolio_addr="127.0.0.1:1") as (_, client):
         body = problem(await client.get(API, headers=owner.headers), 503)
         assert body["detail"] == "The portfolio service is unavailable; try again shortly."
+
+
+async def test_the_ledger_routes_say_what_they_do(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    listing = paths["/api/v1/portfolios/{portfolio_id}/transactions"]["get"]["description"]
+    assert listing.startswith("Newest trade date first")
+    importing = paths["/api/v1/portfolios/{portfolio_id}/transactions/import"]["post"]["description"]
+    assert "`PORTFOLIO_MAX_IMPORT_ROWS` (50,000)" in importing
+    assert "130,000" not in importing

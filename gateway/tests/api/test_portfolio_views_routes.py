@@ -272,6 +272,28 @@ async def test_range_violations_name_the_query_parameters(
     assert [e["field"] for e in problem(response, 422)["errors"]] == ["query.from", "query.to"]
 
 
+async def test_a_valuation_day_violation_names_the_query_parameter(
+    client: httpx.AsyncClient, owner: Any, portfolio: str, fake_portfolio: Any, problem: Problem
+) -> None:
+    fake_portfolio.fail_next(
+        "GetValuation",
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "bad day",
+        violations=[FieldViolation("as_of", "must be on or after 1900-01-01")],
+    )
+    response = await client.get(f"{API}/{portfolio}/holdings?as_of=0001-01-01", headers=owner.headers)
+    assert problem(response, 422)["errors"] == [
+        {"field": "query.as_of", "message": "must be on or after 1900-01-01"}
+    ]
+    assert fake_portfolio.last("GetValuation").request.as_of.year == 1
+
+
+async def test_money_weighted_returns_say_when_they_are_annual() -> None:
+    described = Performance.model_json_schema()["$defs"]["PeriodReturn"]["properties"]
+    assert "not annualised" in described["money_weighted"]["description"]
+    assert "a year or longer" in described["annualized"]["description"]
+
+
 async def test_share_list_and_revoke(
     client: httpx.AsyncClient, owner: Any, portfolio: str, fake_portfolio: Any
 ) -> None:

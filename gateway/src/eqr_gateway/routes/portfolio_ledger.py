@@ -80,7 +80,10 @@ _CSV_EXAMPLE = (
 @router.get(
     "/portfolios/{portfolio_id}/transactions",
     summary="The ledger, a page at a time",
-    description="Oldest trade date first. Deleted entries only with `include_deleted=true`.",
+    description=(
+        "Newest trade date first (entries of one day newest recorded first). Deleted entries only "
+        "with `include_deleted=true`."
+    ),
     responses=READ_ERRORS,
 )
 async def list_transactions(
@@ -208,7 +211,8 @@ def _row_field(line: int, field: str) -> str:
     summary="Import transactions from a file",
     description=(
         "The body is the file itself (`Content-Type: text/csv`, UTF-8, a byte-order mark "
-        "allowed), up to `GATEWAY_MAX_TRANSACTION_IMPORT_BYTES` (8 MiB, about 130,000 rows). "
+        "allowed), up to `GATEWAY_MAX_TRANSACTION_IMPORT_BYTES` (8 MiB) and "
+        "`PORTFOLIO_MAX_IMPORT_ROWS` (50,000) rows by default; a file over either is refused whole. "
         "`format=csv` reads the platform's columns "
         "`date,type,symbol,quantity,price,amount,ratio,commission,notes`; `format=ibkr_flex` an "
         "Interactive Brokers Flex Query (Trades, CSV). All or nothing: `dry_run=true` reports "

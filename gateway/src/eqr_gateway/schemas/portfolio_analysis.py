@@ -18,10 +18,21 @@ class PeriodReturn(BaseModel):
     start_date: date | None
     end_date: date | None
     time_weighted: float | None = Field(description=f"Time-weighted return. {_FRACTION} {_ABSENT}")
-    money_weighted: float | None = Field(description=f"Money-weighted return (IRR). {_ABSENT}")
+    money_weighted: float | None = Field(
+        description=(
+            "Money-weighted return (IRR), treated as the time-weighted one is: for a period of a year "
+            "or longer the annual rate; for a shorter one the period's own return, not annualised "
+            "(GIPS), the annual rate r compounded over the days the money was in: (1 + r)^(days/365) - 1. "
+            f"{_FRACTION} {_ABSENT}"
+        )
+    )
     benchmark: float | None = Field(description="The benchmark's return; null without a benchmark.")
-    excess: float | None = Field(description="Time-weighted return less the benchmark's.")
-    annualized: bool = Field(description="True for periods longer than a year.")
+    excess: float | None = Field(
+        description="Cumulative time-weighted return less the benchmark's over the period; never annualised."
+    )
+    annualized: bool = Field(
+        description="True for a period of a year or longer: both returns and the benchmark's are then annual."
+    )
 
 
 class ValuePoint(BaseModel):
@@ -60,7 +71,7 @@ class Performance(BaseModel):
                     "money_weighted": 0.1187,
                     "benchmark": 0.1093,
                     "excess": 0.0121,
-                    "annualized": False,
+                    "annualized": True,
                 }
             ],
             "series": [

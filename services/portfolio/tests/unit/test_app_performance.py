@@ -5,7 +5,7 @@ replays the ledger up to each day on its own."""
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
@@ -16,11 +16,18 @@ import pytest
 
 from eqr_portfolio.app.caller import Caller
 from eqr_portfolio.app.dependencies import Dependencies, Limits
-from eqr_portfolio.app.performance import History, _history, portfolio_performance
+from eqr_portfolio.app.performance import (
+    History,
+    PerformanceReport,
+    RiskReport,
+    _history,
+    portfolio_performance,
+    portfolio_risk,
+)
 from eqr_portfolio.app.ports import CloseSeries, ClosesQuery, InstrumentFacts, MarketQuote, UserRef
 from eqr_portfolio.domain.access import AccessRole
 from eqr_portfolio.domain.book import replay
-from eqr_portfolio.domain.errors import LedgerRejected
+from eqr_portfolio.domain.errors import LedgerRejected, ValidationFailed
 from eqr_portfolio.domain.performance import ValuePoint
 from eqr_portfolio.domain.transactions import LedgerPolicy, Portfolio, Transaction, TransactionKind
 
@@ -278,3 +285,219 @@ async def test_every_day_matches_a_replay_up_to_that_day(seed: int) -> None:
         assert float(point.value) == pytest.approx(
             float(reference_value(ledger, closes, point.day)), abs=1e-6
         )
+
+
+# --- the day grid ------------------------------------------------------------------------------
+
+
+async def test_a_cash_only_portfolio_has_every_weekday_to_today() -> None:
+    # No symbol and no benchmark: no closes at all, so the days are the weekdays from inception
+    # to today (Friday). Monday's 1000 and Thursday's 500 are the only changes.
+    ledger = [entry(1, K.DEPOSIT, WEEK[0], amount="1000"), entry(2, K.DEPOSIT, WEEK[3], amount="500")]
+    history = await history_of(ledger, {}, today=WEEK[4])
+    assert rows(history.points) == [
+        (WEEK[0], 1000.0, 1000.0),
+        (WEEK[1], 1000.0, 0.0),
+        (WEEK[2], 1000.0, 0.0),
+        (WEEK[3], 1500.0, 500.0),
+        (WEEK[4], 1500.0, 0.0),
+    ]
+
+
+async def test_a_weekend_entry_of_a_cash_only_portfolio_counts_from_the_next_weekday() -> None:
+    # Deposits on Friday and Saturday, today is the next Tuesday: Friday, Monday, Tuesday.
+    friday, saturday = WEEK[4], WEEK[4] + timedelta(days=1)
+    monday, tuesday = friday + timedelta(days=3), friday + timedelta(days=4)
+    ledger = [entry(1, K.DEPOSIT, friday, amount="1000"), entry(2, K.DEPOSIT, saturday, amount="250")]
+    history = await history_of(ledger, {}, today=tuesday)
+    assert rows(history.points) == [
+        (friday, 1000.0, 1000.0),
+        (monday, 1250.0, 250.0),
+        (tuesday, 1250.0, 0.0),
+    ]
+
+
+async def test_entries_after_the_last_close_have_their_own_days() -> None:
+    # AAA closes Monday to Wednesday only; Thursday's deposit and Friday's withdrawal come after
+    # the last close, each on its own day, with AAA at Wednesday's close (52).
+    closes = {"AAA": {WEEK[0]: "50", WEEK[1]: "51", WEEK[2]: "52"}}
+    ledger = [
+        entry(1, K.DEPOSIT, WEEK[0], amount="1000"),
+        entry(2, K.BUY, WEEK[0], "AAA", quantity="10", price="50"),  # cash 500
+        entry(3, K.DEPOSIT, WEEK[3], amount="300"),  # cash 800
+        entry(4, K.WITHDRAWAL, WEEK[4], amount="100"),  # cash 700
+    ]
+    history = await history_of(ledger, closes, today=WEEK[4] + timedelta(days=3))
+    assert rows(history.points) == [
+        (WEEK[0], 1000.0, 1000.0),  # 500 + 10 x 50
+        (WEEK[1], 1010.0, 0.0),
+        (WEEK[2], 1020.0, 0.0),
+        (WEEK[3], 1320.0, 300.0),  # 800 + 10 x 52
+        (WEEK[4], 1220.0, -100.0),  # 700 + 10 x 52
+    ]
+
+
+async def test_the_benchmarks_closes_give_the_days_when_no_holding_has_any() -> None:
+    # ZZZ is unknown to market data: the benchmark's closes (Monday to Thursday) are the days.
+    closes = {"^GSPC": {day: "5000" for day in WEEK[:4]}}
+    ledger = [
+        entry(1, K.DEPOSIT, WEEK[0], amount="1000"),
+        entry(2, K.BUY, WEEK[1], "ZZZ", quantity="5", price="20"),
+    ]
+    history = await history_of(ledger, closes, today=WEEK[4], benchmark="^GSPC")
+    assert rows(history.points) == [
+        (WEEK[0], 1000.0, 1000.0),
+        (WEEK[1], 1000.0, 0.0),
+        (WEEK[2], 1000.0, 0.0),
+        (WEEK[3], 1000.0, 0.0),
+    ]
+
+
+async def test_weekdays_stand_in_before_the_first_close() -> None:
+    # Cash from Monday; BBB, bought on Wednesday, first closes on Thursday: Monday to Wednesday
+    # are weekdays, then BBB's closes.
+    closes = {"BBB": {WEEK[3]: "11", WEEK[4]: "12"}}
+    ledger = [
+        entry(1, K.DEPOSIT, WEEK[0], amount="100"),
+        entry(2, K.BUY, WEEK[2], "BBB", quantity="10", price="10"),
+    ]
+    history = await history_of(ledger, closes, today=WEEK[4])
+    assert rows(history.points) == [
+        (WEEK[0], 100.0, 100.0),
+        (WEEK[1], 100.0, 0.0),
+        (WEEK[2], 100.0, 0.0),  # bought at 10
+        (WEEK[3], 110.0, 0.0),
+        (WEEK[4], 120.0, 0.0),
+    ]
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+async def performance_of(
+    ledger: list[Transaction],
+    closes: dict[str, dict[date, str]],
+    today: date,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> PerformanceReport:
+    owned = portfolio()
+    deps = dependencies(owned, ledger, FakeMarket(closes), today)
+    return await portfolio_performance(deps, Caller(OWNER), owned.id, first_day=first_day, last_day=last_day)
+
+
+async def risk_of(
+    ledger: list[Transaction],
+    closes: dict[str, dict[date, str]],
+    today: date,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> RiskReport:
+    owned = portfolio()
+    deps = dependencies(owned, ledger, FakeMarket(closes), today)
+    return await portfolio_risk(
+        deps, Caller(OWNER), owned.id, first_day=first_day, last_day=last_day, risk_free_rate=0.0
+    )
+
+
+def violations(error: pytest.ExceptionInfo[ValidationFailed]) -> list[str]:
+    return [v.field for v in error.value.violations]
+
+
+@pytest.mark.parametrize("report", [performance_of, risk_of])
+@pytest.mark.parametrize(
+    ("first_day", "last_day", "fields"),
+    [
+        (date.min, None, ["start_date"]),
+        (None, date.min, ["end_date"]),
+        (date(1899, 12, 31), date(1, 1, 1), ["start_date", "end_date"]),
+        (date(1, 1, 1), date(9999, 12, 31), ["start_date"]),
+    ],
+)
+async def test_days_before_1900_are_refused_naming_the_request_field(
+    report: Callable[..., Awaitable[object]], first_day: date | None, last_day: date | None, fields: list[str]
+) -> None:
+    with pytest.raises(ValidationFailed) as error:
+        await report(LEDGER, CLOSES, WEEK[4], first_day, last_day)
+    assert violations(error) == fields
+
+
+@pytest.mark.parametrize("report", [performance_of, risk_of])
+async def test_the_last_day_of_the_calendar_is_a_range_end_like_any_other(
+    report: Callable[..., Awaitable[object]],
+) -> None:
+    await report(LEDGER, CLOSES, WEEK[4], None, date.max)
+    await report(LEDGER, CLOSES, WEEK[4], WEEK[1], date.max)
+
+
+@pytest.mark.parametrize("report", [performance_of, risk_of])
+@pytest.mark.parametrize(
+    ("first_day", "last_day", "field"),
+    [
+        # The history runs from Monday (WEEK[0]) to Friday (WEEK[4]), the last close.
+        (WEEK[4] + timedelta(days=1), None, "start_date"),
+        (WEEK[4] + timedelta(days=3), WEEK[4] + timedelta(days=10), "start_date"),
+        (None, WEEK[0] - timedelta(days=1), "end_date"),
+        (WEEK[0] - timedelta(days=30), WEEK[0] - timedelta(days=1), "end_date"),
+        (WEEK[3], WEEK[2], "start_date"),
+    ],
+)
+async def test_a_range_outside_the_history_names_the_day_at_fault(
+    report: Callable[..., Awaitable[object]], first_day: date | None, last_day: date | None, field: str
+) -> None:
+    with pytest.raises(ValidationFailed) as error:
+        await report(LEDGER, CLOSES, WEEK[4], first_day, last_day)
+    assert violations(error) == [field]
+
+
+# --- money-weighted returns by period ----------------------------------------------------------
+
+# Monday: 1000 in, 10 AAA at 100 (close 100). Tuesday: 1010 more, 10 AAA at 101 (close 101): 2020.
+# Wednesday: close 102.01, 2040.20. At a daily growth of x = 1.01 (an IRR of 1.01 ** 365 - 1):
+#   since inception: 1000 x^2 + 1010 x = 1020.10 + 1020.10 = 2040.20 (paid in Monday and Tuesday);
+#   Tuesday to Wednesday: Monday's close 1000 and Tuesday's 1010 in, the same equation;
+#   Wednesday (1D): 2020 x = 2040.20.
+MWR_CLOSES = {"AAA": {WEEK[0]: "100", WEEK[1]: "101", WEEK[2]: "102.01"}}
+MWR_LEDGER = [
+    entry(1, K.DEPOSIT, WEEK[0], amount="1000"),
+    entry(2, K.BUY, WEEK[0], "AAA", quantity="10", price="100"),
+    entry(3, K.DEPOSIT, WEEK[1], amount="1010"),
+    entry(4, K.BUY, WEEK[1], "AAA", quantity="10", price="101"),
+]
+
+
+async def test_a_money_weighted_return_under_a_year_is_the_periods_own() -> None:
+    report = await performance_of(MWR_LEDGER, MWR_CLOSES, WEEK[2], first_day=WEEK[1], last_day=WEEK[2])
+    periods = {name: figures for name, figures in report.periods}
+    one_day, inception, custom = periods["1d"], periods["inception"], periods["custom"]
+    assert one_day is not None
+    assert inception is not None
+    assert custom is not None
+    # Not 1.01 ** 365 - 1 (3678 %): the day's own 1 %.
+    assert one_day.mwr == pytest.approx(0.01, rel=1e-9)
+    # The money was in for two days (Monday's close to Wednesday's), at 1 % a day.
+    assert inception.mwr == pytest.approx(1.01**2 - 1, rel=1e-9)
+    assert custom.mwr == pytest.approx(1.01**2 - 1, rel=1e-9)
+    assert (one_day.twr.annualised, inception.twr.annualised, custom.twr.annualised) == (None, None, None)
+    assert periods["1w"] is None
+
+
+async def test_a_money_weighted_return_over_a_year_or_more_is_annual() -> None:
+    # 1000 in at 100 on 4 January 2021, worth 1210 two years (730 days) later: 10 % a year, not
+    # the 21 % the two years made together.
+    start, end = date(2021, 1, 4), date(2023, 1, 4)
+    closes = {"AAA": {start: "100", end: "121"}}
+    ledger = [
+        entry(1, K.DEPOSIT, start, amount="1000"),
+        entry(2, K.BUY, start, "AAA", quantity="10", price="100"),
+    ]
+    report = await performance_of(ledger, closes, end)
+    periods = {name: figures for name, figures in report.periods}
+    inception, one_year = periods["inception"], periods["1y"]
+    assert inception is not None
+    assert one_year is not None
+    assert inception.twr.annualised is not None
+    assert inception.mwr == pytest.approx(0.1, rel=1e-9)
+    # The last year: 1000 at the close of 4 January 2022 (the close then was still 100) to 1210.
+    assert one_year.twr.annualised is not None
+    assert one_year.mwr == pytest.approx(0.21, rel=1e-9)

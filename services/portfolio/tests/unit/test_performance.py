@@ -394,3 +394,42 @@ def test_tracking_difference_is_the_gap_between_annualised_returns() -> None:
     # 730 days, Actual/365: exactly two years, so annualised = (1 + g) ** 365 - 1.
     assert compared.tracking_difference == pytest.approx(1.0003**365 - 1.0001**365)
     assert compared.tracking_error == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_window_from_the_first_day_of_the_calendar_is_not_available() -> None:
+    # The close before 1 January of year 1 is before any history (and before the calendar).
+    assert LONG.window(date.min, d("2019-01-31")) is None
+    assert range_return(LONG, date.min, d("2019-01-31")) is None
+
+
+def test_a_series_cannot_start_on_the_first_day_of_the_calendar() -> None:
+    # Its index grows from the close of the day before, which does not exist.
+    with pytest.raises(ValidationFailed) as error:
+        series_of(("0001-01-01", 100, 100), ("0001-01-02", 101, 0))
+    assert violated_fields(error) == ["points[0].day"]
+
+
+def test_the_calendar_stops_at_the_last_day_of_year_9999() -> None:
+    twr = series_of(("9999-12-30", 100, 100), ("9999-12-31", 110, 0))
+    assert [(r.first_day, r.cumulative) for r in yearly_returns(twr)] == [
+        (d("9999-12-30"), pytest.approx(0.1))
+    ]
+    assert len(monthly_returns(twr)) == 1
+
+
+def test_periods_reaching_back_before_the_calendar_are_not_available() -> None:
+    twr = series_of(("0001-01-02", 100, 100), ("0001-01-03", 110, 0))
+    returns = period_returns(twr, d("0001-01-03"))
+    inception, one_day = returns[Period.SINCE_INCEPTION], returns[Period.ONE_DAY]
+    assert inception is not None
+    assert inception.cumulative == pytest.approx(0.1)
+    assert one_day is not None
+    assert {p for p, r in returns.items() if r is None} == {
+        Period.ONE_WEEK,
+        Period.ONE_MONTH,
+        Period.THREE_MONTHS,
+        Period.YEAR_TO_DATE,
+        Period.ONE_YEAR,
+        Period.THREE_YEARS,
+        Period.FIVE_YEARS,
+    }

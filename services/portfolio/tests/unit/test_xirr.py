@@ -164,3 +164,35 @@ def test_a_window_starts_with_the_value_at_the_close_before_it() -> None:
     ]
     result = money_weighted_return(points, first_day=d("2023-07-03"), last_day=d("2024-07-01"))
     assert result.rate == pytest.approx(0.1, abs=1e-12)
+
+
+def test_a_range_from_the_first_day_of_the_calendar_starts_with_nothing_invested() -> None:
+    # The close before 1 January of year 1 does not exist; the value there is 0, so the range
+    # is the whole history: 1000 in on 1 January 2021, 1100 out a year later.
+    points = [ValuePoint(d("2021-01-01"), 1000, 1000), ValuePoint(d("2022-01-01"), 1100, 0)]
+    assert money_weighted_return(points, date.min, d("2022-01-01")).rate == pytest.approx(0.1, abs=1e-12)
+    assert money_weighted_return(points, date.min, date.min).reason is NoRateReason.TOO_FEW_DATES
+
+
+def test_a_range_that_ends_before_it_starts_has_no_rate() -> None:
+    points = [ValuePoint(d("2021-01-01"), 1000, 1000), ValuePoint(d("2022-01-01"), 1100, 0)]
+    result = money_weighted_return(points, d("2021-06-02"), d("2021-06-01"))
+    assert result.reason is NoRateReason.TOO_FEW_DATES
+
+
+def test_the_return_over_the_span_is_the_rate_not_annualised() -> None:
+    # 1000 -> 1010 in one day: an annual 1.01 ** 365 - 1 (3678 %), and the day's own 1 %.
+    result = xirr([CashFlow(D0, -1000), CashFlow(D0 + timedelta(days=1), 1010)])
+    assert (result.days, result.rate) == (1, pytest.approx(1.01**365 - 1, rel=1e-9))
+    assert result.over_span == pytest.approx(0.01, rel=1e-9)
+    # 1000 in, 500 more 100 days later, 1600 out 200 days after the start: the span is 200 days.
+    flows = [
+        CashFlow(D0, -1000),
+        CashFlow(D0 + timedelta(days=100), -500),
+        CashFlow(D0 + timedelta(days=200), 1600),
+    ]
+    spread = xirr(flows)
+    assert spread.rate is not None
+    assert spread.days == 200
+    assert spread.over_span == pytest.approx((1 + spread.rate) ** (200 / 365) - 1, rel=1e-12)
+    assert xirr([CashFlow(D0, -1000)]).over_span is None

@@ -7,6 +7,15 @@ a symbol's first close, the price it last traded at), plus cash, as float64 matr
 symbols. Closes are raw (not split-adjusted), because the ledger's quantities change at a split
 only when the split is recorded.
 
+The days are inception and every trading day from it to the last close (``day_grid``: the days a
+traded symbol or the benchmark closed; weekdays where none did, so a portfolio of cash has a value
+every weekday to today), and the day of every ledger entry after the last close. An entry on a
+day off before then counts from the next trading day.
+
+Performance periods under a year are not annualised, the money-weighted return included: its
+annual IRR becomes the period's own return (GIPS). A range's days are checked against the
+history and named as the request names them (``start_date``, ``end_date``).
+
 Option contracts have no stored daily closes: on past days a contract is worth its last traded
 premium (so its P&L shows when it is closed or settled, as a cost-basis tracker would show it),
 while the live valuation marks it to the chain. The series is a record of the ledger and the
@@ -33,6 +42,7 @@ from eqr_portfolio.domain import performance, risk
 from eqr_portfolio.domain.access import require_read
 from eqr_portfolio.domain.book import DayEnd, replay_daily
 from eqr_portfolio.domain.contribution import ContributionReport, contribution_of_arrays
+from eqr_portfolio.domain.dates import check_dates, days_before
 from eqr_portfolio.domain.errors import ValidationFailed
 from eqr_portfolio.domain.option_contracts import contract_size
 from eqr_portfolio.domain.performance import (
@@ -47,8 +57,8 @@ from eqr_portfolio.domain.performance import (
 from eqr_portfolio.domain.transactions import Portfolio, Transaction, TransactionKind, ledger_order
 from eqr_portfolio.domain.xirr import money_weighted_return_of_arrays
 
-BENCHMARK_LEAD = timedelta(days=10)
-"""The benchmark's closes start this long before inception, so its level on the first day is known."""
+BENCHMARK_LEAD_DAYS = 10
+"""The benchmark's closes start this many days before inception, so its level on the first day is known."""
 SERIES_DECIMALS = 6
 """The value series is summed in float64 (it is analytics: returns and a chart) and rounded to
 this many decimals, so a value with up to six decimals comes out as the double nearest its
@@ -113,6 +123,28 @@ def _holding_flows(ledger: Sequence[Transaction], days: Sequence[date]) -> dict[
             case TransactionKind.DIVIDEND:
                 flows[days[index]][t.symbol] -= t.amount
     return flows
+
+
+def day_grid(
+    inception: date,
+    today: date,
+    close_days: Sequence[npt.NDArray[np.int64]],
+    entry_days: Sequence[date],
+) -> npt.NDArray[np.int64]:
+    """The days of the value series, as ordinals: inception, then every trading day to the last
+    close, then the day of every ledger entry after it. Trading days are the days any traded
+    symbol or the benchmark closed (``close_days``, all within inception..today); before the first
+    of them (or to today when there is none, as for a portfolio of cash) every weekday stands in.
+    An entry on a day off inside that range counts from the next trading day (``replay_daily``);
+    one after the last trading day has a day of its own, so no entry is left out."""
+    closed = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *close_days]))
+    first_close = int(closed[0]) if len(closed) else today.toordinal() + 1
+    stand_ins = np.arange(inception.toordinal(), first_close, dtype=np.int64)
+    weekdays = stand_ins[(stand_ins - 1) % 7 < 5]  # ordinal 1, 1 January of year 1, was a Monday
+    grid = np.unique(np.concatenate([[inception.toordinal()], weekdays, closed]).astype(np.int64))
+    last = date.fromordinal(int(grid[-1]))
+    later = np.array([day.toordinal() for day in entry_days if day > last], dtype=np.int64)
+    return np.unique(np.concatenate([grid, later]))
 
 
 def _inside(found: CloseSeries, first: date, last: date) -> CloseSeries:
@@ -192,12 +224,19 @@ async def _history(deps: Dependencies, caller: Caller, portfolio_id: UUID) -> Hi
     symbols = sorted({t.symbol for t in ledger if t.symbol})
     queries = [ClosesQuery(s, inception, today, adjusted=False) for s in symbols]
     if portfolio.benchmark:
-        queries.append(ClosesQuery(portfolio.benchmark, inception - BENCHMARK_LEAD, today, adjusted=True))
+        lead = days_before(inception, BENCHMARK_LEAD_DAYS)
+        queries.append(ClosesQuery(portfolio.benchmark, lead, today, adjusted=True))
     fetched = await deps.market_data.close_series(queries)
     closes = {
         s: _inside(found, inception, today) for s, found in zip(symbols, fetched[: len(symbols)], strict=True)
     }
-    ordinals = np.unique(np.concatenate([[inception.toordinal()], *(c.ordinals for c in closes.values())]))
+    ordinals = day_grid(
+        inception,
+        today,
+        [c.ordinals for c in closes.values()]
+        + [_inside(found, inception, today).ordinals for found in fetched[len(symbols) :]],
+        [t.trade_date for t in ledger],
+    )
     days = [date.fromordinal(o) for o in ordinals.tolist()]
     trades: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
     for t in ledger_order(list(ledger)):
@@ -236,11 +275,38 @@ def _by_start(
     return [(r, theirs.get(r.first_day)) for r in returns]
 
 
+def _check_range(first_day: date | None, last_day: date | None) -> None:
+    """The request's own rules for a range; violations name the request's fields."""
+    check_dates(start_date=first_day, end_date=last_day)
+    if first_day is not None and last_day is not None and first_day > last_day:
+        raise ValidationFailed.single("start_date", "must not be after end_date")
+
+
+def _check_range_within(series: ReturnSeries, first_day: date | None, last_day: date | None) -> None:
+    """A range must meet the history: start by its last close and end on or after its first day."""
+    first, last = series.start + timedelta(days=1), series.days[-1]
+    if first_day is not None and first_day > last:
+        raise ValidationFailed.single("start_date", f"is after the last close, on {last.isoformat()}")
+    if last_day is not None and last_day < first:
+        raise ValidationFailed.single("end_date", f"is before the portfolio's first day, {first.isoformat()}")
+
+
+def _money_weighted(
+    days: Sequence[date], values: FloatArray, net_flows: FloatArray, twr: PeriodReturn
+) -> float | None:
+    """The period's IRR, treated as its time-weighted return is: annual for a period of a year or
+    more, the period's own (not annualised) for a shorter one."""
+    found = money_weighted_return_of_arrays(days, values, net_flows, twr.first_day, twr.last_day)
+    return found.rate if twr.annualised is not None else found.over_span
+
+
 async def portfolio_performance(
     deps: Dependencies, caller: Caller, portfolio_id: UUID, *, first_day: date | None, last_day: date | None
 ) -> PerformanceReport:
+    _check_range(first_day, last_day)
     history = await _history(deps, caller, portfolio_id)
     series, bench = history.series, history.benchmark
+    _check_range_within(series, first_day, last_day)
     as_of = series.days[-1]
     spans: list[tuple[str, PeriodReturn | None]] = [
         (p.value, r) for p, r in performance.period_returns(series, as_of).items()
@@ -258,7 +324,7 @@ async def portfolio_performance(
         if twr is None:
             figures.append((name, None))
             continue
-        mwr = money_weighted_return_of_arrays(days, values, net_flows, twr.first_day, twr.last_day).rate
+        mwr = _money_weighted(days, values, net_flows, twr)
         if name == "custom":
             versus = performance.compare_range(series, bench, twr.first_day, twr.last_day) if bench else None
         else:
@@ -293,11 +359,13 @@ async def portfolio_risk(
 ) -> RiskReport:
     if not -1.0 < risk_free_rate < 1.0:
         raise ValidationFailed.single("risk_free_rate", "must be an annual rate between -1 and 1")
+    _check_range(first_day, last_day)
     history = await _history(deps, caller, portfolio_id)
     series = history.series
+    _check_range_within(series, first_day, last_day)
     window = series.window(first_day or series.start + timedelta(days=1), last_day or series.days[-1])
     if window is None:
-        raise ValidationFailed.single("from", "starts before the portfolio's history")
+        raise ValidationFailed.single("start_date", "starts before the portfolio's history")
     bench = (
         history.benchmark.window(window.start + timedelta(days=1), window.days[-1])
         if history.benchmark and window.days

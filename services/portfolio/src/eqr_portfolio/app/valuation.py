@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from eqr_portfolio.app.ledger_cache import read_ledger
 from eqr_portfolio.app.ports import ClosesQuery, MarketData, OptionMark, OptionPricing
 from eqr_portfolio.domain.access import AccessRole, require_read
 from eqr_portfolio.domain.book import Book, replay
+from eqr_portfolio.domain.dates import check_dates, days_before
 from eqr_portfolio.domain.errors import ValidationFailed
 from eqr_portfolio.domain.option_contracts import OptionContract, option_contract
 from eqr_portfolio.domain.transactions import Portfolio
@@ -42,7 +43,7 @@ async def quotes_now(market_data: MarketData, symbols: list[str]) -> dict[str, Q
 
 async def _closes_at(market_data: MarketData, symbols: list[str], day: date) -> dict[str, Quote]:
     """Each symbol's close on ``day`` (or the last trading day before it) and the close before."""
-    first = day - timedelta(days=CLOSE_LOOKBACK_DAYS)
+    first = days_before(day, CLOSE_LOOKBACK_DAYS)
     found = await market_data.close_series([ClosesQuery(s, first, day, adjusted=False) for s in symbols])
     quotes = {}
     for symbol, series in zip(symbols, found, strict=True):
@@ -68,6 +69,7 @@ async def value_portfolio(
     deps: Dependencies, caller: Caller, portfolio_id: UUID, *, as_of: date | None = None
 ) -> PortfolioValuation:
     now = deps.clock.now()
+    check_dates(as_of=as_of)
     if as_of is not None and as_of > now.date():
         raise ValidationFailed.single("as_of", "must not be in the future")
     async with deps.unit_of_work() as uow:

@@ -13,7 +13,8 @@ Limits, chosen so that every accepted number fits a ``NUMERIC(28, 10)`` column e
   ``^GSPC``, ``ES=F``), stored upper-case; a symbol can therefore never start a spreadsheet formula;
   an option contract's OCC symbol, padded or compact, is stored compact and must name a real
   date, is traded up to its expiry and takes no dividends or splits (see ``option_contracts``);
-- trade date: from 1900-01-01 up to ``today`` (the caller's clock; the domain has none);
+- trade date: from 1900-01-01 (``dates.EARLIEST_DATE``, the rule of every date a caller gives)
+  up to ``today`` (the caller's clock; the domain has none);
 - notes: at most 1000 characters, no control characters (line breaks and tabs included), no
   lone surrogates and no bidirectional-override characters, surrounding spaces stripped.
 
@@ -30,13 +31,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from eqr_portfolio.domain.dates import date_problem
 from eqr_portfolio.domain.errors import FORBIDDEN_TEXT_CHARACTERS, FieldViolation, ValidationFailed
 from eqr_portfolio.domain.option_contracts import looks_like_option, option_contract
 from eqr_portfolio.domain.transactions import NEEDS_SYMBOL, TRADES, TransactionKind
 
 E = TypeVar("E", bound=StrEnum)
 
-MIN_TRADE_DATE = date(1900, 1, 1)
 MAX_INTEGER_DIGITS = 18
 MAX_DECIMAL_PLACES = 10
 MAX_SYMBOL_LENGTH = 32
@@ -208,8 +209,9 @@ def as_choice(value: object, choices: type[E]) -> E | None:
 def _trade_date_problem(value: object, today: date) -> str | None:
     if not isinstance(value, date) or isinstance(value, datetime):
         return "must be a calendar date"
-    if value < MIN_TRADE_DATE:
-        return f"must be on or after {MIN_TRADE_DATE.isoformat()}"
+    problem = date_problem(value)
+    if problem:
+        return problem
     if value > today:
         return "must not be in the future"
     return None

@@ -117,8 +117,9 @@ class ReturnSeries:
         ``None`` when that close is before ``start`` (the history does not reach back so far)."""
         if last_day < first_day:
             raise ValidationFailed.single("last_day", "must not be before first_day")
-        base = first_day - _ONE_DAY
-        return None if base < self.start else self._rebased(base, last_day)
+        # first_day <= start is the close before it preceding start, asked without computing a
+        # day before the calendar's first.
+        return None if first_day <= self.start else self._rebased(first_day - _ONE_DAY, last_day)
 
     def _rebased(self, base: date, last_day: date) -> ReturnSeries:
         low, high = bisect_right(self.days, base), bisect_right(self.days, last_day)
@@ -171,6 +172,8 @@ class BenchmarkComparison:
 def time_weighted_returns(points: Sequence[ValuePoint]) -> ReturnSeries:
     """The portfolio's daily TWR from its first point (its inception) onwards."""
     days, values, flows = value_arrays(points, "points", allow_negative_values=False)
+    if days[0] == date.min:
+        raise ValidationFailed.single("points[0].day", "must be after the calendar's first day")
     gains, capital = daily_gains_and_capital(values, flows)
     return ReturnSeries.from_daily_returns(days[0] - _ONE_DAY, days, return_on_capital(gains, capital))
 
@@ -275,16 +278,20 @@ _MONTHS_BACK = {
 }
 
 
-def _period_span(period: Period, as_of: date, start: date) -> _Span:
-    if period in _MONTHS_BACK:
-        months = _MONTHS_BACK[period]
-        return _Span(_months_before(as_of, months) + _ONE_DAY, as_of, months / 12)
-    if period in _DAYS_BACK:
-        base = as_of - timedelta(days=_DAYS_BACK[period])
-    elif period is Period.YEAR_TO_DATE:
-        base = date(as_of.year - 1, 12, 31)
-    else:
-        base = start
+def _period_span(period: Period, as_of: date, start: date) -> _Span | None:
+    """``None`` when the period's base close would be before the calendar's first day."""
+    try:
+        if period in _MONTHS_BACK:
+            months = _MONTHS_BACK[period]
+            return _Span(_months_before(as_of, months) + _ONE_DAY, as_of, months / 12)
+        if period in _DAYS_BACK:
+            base = as_of - timedelta(days=_DAYS_BACK[period])
+        elif period is Period.YEAR_TO_DATE:
+            base = date(as_of.year - 1, 12, 31)
+        else:
+            base = start
+    except (OverflowError, ValueError):
+        return None
     return _range_span(base + _ONE_DAY, as_of)
 
 
@@ -332,8 +339,8 @@ def range_return(series: ReturnSeries, first_day: date, last_day: date) -> Perio
     return _return_over(series, _range_span(first_day, last_day))
 
 
-def _return_over(series: ReturnSeries, span: _Span) -> PeriodReturn | None:
-    found = _span_return(series, span)
+def _return_over(series: ReturnSeries, span: _Span | None) -> PeriodReturn | None:
+    found = _span_return(series, span) if span is not None else None
     return found[1] if found else None
 
 
@@ -365,6 +372,8 @@ def _calendar_returns(series: ReturnSeries, period_end: Callable[[date], date]) 
         part = series._rebased(day_before, last_day)
         partial = period_end(day_before) != day_before or last_day < calendar_end
         results.append(CalendarReturn(first_day, last_day, part.cumulative, partial))
+        if calendar_end == date.max:
+            break
         first_day = calendar_end + _ONE_DAY
     return results
 
@@ -386,7 +395,11 @@ def compare_range(
     return _compare(portfolio, benchmark, _range_span(first_day, last_day))
 
 
-def _compare(portfolio: ReturnSeries, benchmark: ReturnSeries, span: _Span) -> BenchmarkComparison | None:
+def _compare(
+    portfolio: ReturnSeries, benchmark: ReturnSeries, span: _Span | None
+) -> BenchmarkComparison | None:
+    if span is None:
+        return None
     ours, theirs = _span_return(portfolio, span), _span_return(benchmark, span)
     if ours is None or theirs is None:
         return None

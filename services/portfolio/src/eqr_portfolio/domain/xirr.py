@@ -10,12 +10,16 @@ convergence, a step to a rate of -100 % or below, a flat derivative), it scans `
 outwards from 0 for a sign change of the NPV and closes in with Brent's method; with several
 sign changes it takes the one nearest 0 %. Each term is scaled so that no power overflows.
 No rate is an answer, not an error: ``XirrResult.rate`` is ``None`` and ``reason`` says why.
+
+The rate is annual. ``XirrResult.over_span`` is the return over the flows' own span, for a
+period under a year (GIPS: such a return is not annualised; a day's 0.5 % is not shown as the
+517 % a year of such days would make).
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -57,7 +61,18 @@ class NoRateReason(StrEnum):
 @dataclass(frozen=True)
 class XirrResult:
     rate: float | None
+    """Annual (Actual/365)."""
     reason: NoRateReason | None = None
+    days: int = 0
+    """Days from the first flow to the last: the span the money was invested over."""
+
+    @property
+    def over_span(self) -> float | None:
+        """The return of the span itself, not annualised: ``(1 + rate) ** (days / 365) - 1``, what
+        the money earned in its ``days`` (GIPS: a return for less than a year is not annualised)."""
+        if self.rate is None:
+            return None
+        return math.expm1(math.log1p(self.rate) * self.days / _DAYS_PER_YEAR)
 
 
 def xirr(flows: Sequence[CashFlow]) -> XirrResult:
@@ -82,7 +97,7 @@ def xirr(flows: Sequence[CashFlow]) -> XirrResult:
         rate = _bracketed(cash, years)
     if rate is None or not -1.0 < rate < math.inf:
         return XirrResult(None, NoRateReason.NO_ROOT)
-    return XirrResult(rate)
+    return XirrResult(rate, days=(max(day for day, _ in dated) - first).days)
 
 
 def money_weighted_return(
@@ -106,22 +121,20 @@ def money_weighted_return_of_arrays(
 ) -> XirrResult:
     """``money_weighted_return`` of a series already converted by ``value_arrays``, so that the
     periods of one series share one conversion."""
-    start = (first_day if first_day is not None else days[0]) - timedelta(days=1)
+    first = first_day if first_day is not None else days[0]
     end = last_day if last_day is not None else days[-1]
-    if end <= start:
+    if end < first:
         return XirrResult(None, NoRateReason.TOO_FEW_DATES)
-
-    def close_on(day: date) -> float:
-        known = bisect_right(days, day)
-        return float(values[known - 1]) if known else 0.0
-
-    low, high = bisect_right(days, start), bisect_right(days, end)
+    low, high = bisect_left(days, first), bisect_right(days, end)
+    # The close before ``first`` (0 before the first point, then no flow at all, so that the day
+    # before the calendar's first is never needed).
+    opening = float(values[low - 1]) if low else 0.0
+    flows = [CashFlow(first - timedelta(days=1), -opening)] if opening else []
     moved = low + np.flatnonzero(net_flows[low:high])  # a zero flow is no cash flow
-    flows = [CashFlow(start, -close_on(start))]
     flows += [
         CashFlow(days[i], -flow) for i, flow in zip(moved.tolist(), net_flows[moved].tolist(), strict=True)
     ]
-    flows.append(CashFlow(end, close_on(end)))
+    flows.append(CashFlow(end, float(values[high - 1]) if high else 0.0))
     return xirr(flows)
 
 
