@@ -318,3 +318,11 @@ rows = st.one_of(
 @given(st.lists(rows, min_size=1, max_size=20))
 def test_export_then_import_gives_back_the_transactions(transactions: list[TransactionDraft]) -> None:
     assert parse(render_transactions_csv(transactions)) == transactions
+
+
+def test_dates_at_the_ends_of_the_calendar_are_row_problems() -> None:
+    text = f"{HEADER}\n0001-01-01,deposit,,,,100,,,\n9999-12-31,deposit,,,,100,,,\n"
+    assert problems(text) == [
+        (2, "date", "must be on or after 1900-01-01"),
+        (3, "date", "must not be in the future"),
+    ]

@@ -161,6 +161,8 @@ def test_normalise_symbol_names_the_given_field() -> None:
     [
         (date(2024, 6, 29), "must not be in the future"),
         (date(1899, 12, 31), "must be on or after 1900-01-01"),
+        (date.min, "must be on or after 1900-01-01"),
+        (date.max, "must not be in the future"),
         (datetime(2024, 1, 15, 12, 0), "must be a calendar date"),
         ("2024-01-15", "must be a calendar date"),
     ],
