@@ -1051,6 +1051,108 @@ class FakePortfolioService(Recorder, portfolio_service_pb2_grpc.PortfolioService
         return pf_pb.GetRiskResponse(risk=risk)
 
     @_rpc
+    async def GetRealizedGains(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
+        """Three canned lots: two of a closed-out AAPL (the second long-term) and an option's."""
+        portfolio = await self._open(request.portfolio_id, context, metadata)
+        if request.page.page_token and not request.page.page_token.isdigit():
+            await _abort(context, _invalid("page_token", "is not a token from a previous page"))
+        if request.symbol == "ZZZZ":
+            await _abort(context, _invalid("symbol", "is not a known symbol"))
+        lots = [
+            pf.ClosedLot(
+                symbol="AAPL",
+                quantity=_dec("10"),
+                opened_on=_day(2024, 6, 3),
+                closed_on=_day(2025, 2, 3),
+                cost_basis=_dec("1853.00"),
+                proceeds=_dec("2298.70"),
+                commissions=_dec("2.00"),
+                realized_pnl=_dec("445.70"),
+                holding_days=245,
+                long_term=False,
+                multiplier=1,
+                transaction_id="9d4e1b7a-3c2f-4e8d-b1a0-6f5e4d3c2b1a",
+            ),
+            pf.ClosedLot(
+                symbol="AAPL",
+                quantity=_dec("-5"),
+                opened_on=_day(2023, 1, 10),
+                closed_on=_day(2025, 2, 3),
+                cost_basis=_dec("1000"),
+                proceeds=_dec("900.5000000000"),
+                commissions=_dec("0"),
+                realized_pnl=_dec("-99.5000000000"),
+                holding_days=755,
+                long_term=True,
+                multiplier=1,
+                transaction_id="9d4e1b7a-3c2f-4e8d-b1a0-6f5e4d3c2b1a",
+            ),
+            pf.ClosedLot(
+                symbol="AAPL250321C00200000",
+                quantity=_dec("1"),
+                opened_on=_day(2025, 1, 6),
+                closed_on=_day(2025, 3, 3),
+                cost_basis=_dec("350.65"),
+                proceeds=_dec("499.35"),
+                commissions=_dec("1.30"),
+                realized_pnl=_dec("148.70"),
+                holding_days=56,
+                long_term=False,
+                multiplier=100,
+                transaction_id="1d4e1b7a-3c2f-4e8d-b1a0-6f5e4d3c2b1b",
+            ),
+        ]
+        items, page = _paged(lots, request.page)
+
+        def summary(symbol: str = "", held: bool = False, **figures: str) -> pf.RealizedSummary:
+            return pf.RealizedSummary(
+                symbol=symbol,
+                held=held,
+                lots=int(figures.pop("lots")),
+                **{name: _dec(value) for name, value in figures.items()},
+            )
+
+        return pf_pb.GetRealizedGainsResponse(
+            portfolio_id=portfolio.id,
+            currency=portfolio.base_currency,
+            cost_method=portfolio.cost_method,
+            lots=items,
+            by_symbol=[
+                summary(
+                    "AAPL",
+                    lots="2",
+                    cost_basis="2853.00",
+                    proceeds="3199.2000000000",
+                    commissions="2.00",
+                    realized_pnl="346.2000000000",
+                    short_term_pnl="445.70",
+                    long_term_pnl="-99.5000000000",
+                ),
+                summary(
+                    "AAPL250321C00200000",
+                    held=True,
+                    lots="1",
+                    cost_basis="350.65",
+                    proceeds="499.35",
+                    commissions="1.30",
+                    realized_pnl="148.70",
+                    short_term_pnl="148.70",
+                    long_term_pnl="0",
+                ),
+            ],
+            totals=summary(
+                lots="3",
+                cost_basis="3203.65",
+                proceeds="3698.5500000000",
+                commissions="3.30",
+                realized_pnl="494.9000000000",
+                short_term_pnl="594.40",
+                long_term_pnl="-99.5000000000",
+            ),
+            page=page,
+        )
+
+    @_rpc
     async def SharePortfolio(self, request: Any, context: Any, metadata: dict[str, str]) -> Any:
         await self._open(request.portfolio_id, context, metadata, write=True)
         share = pf.Share(

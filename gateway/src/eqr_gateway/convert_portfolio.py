@@ -200,6 +200,49 @@ def import_report_doc(response: pb.ImportTransactionsResponse) -> Document:
     }
 
 
+def closed_lot_doc(lot: res.ClosedLot) -> Document:
+    return {
+        "symbol": lot.symbol,
+        "quantity": decimal(lot, "quantity"),
+        "opened_on": required_date(lot, "opened_on"),
+        "closed_on": required_date(lot, "closed_on"),
+        "cost_basis": decimal(lot, "cost_basis"),
+        "proceeds": decimal(lot, "proceeds"),
+        "commissions": decimal(lot, "commissions"),
+        "realized_pnl": decimal(lot, "realized_pnl"),
+        "holding_days": lot.holding_days,
+        "long_term": lot.long_term,
+        "multiplier": lot.multiplier,
+        "transaction_id": lot.transaction_id,
+    }
+
+
+def realized_totals_doc(summary: res.RealizedSummary) -> Document:
+    return {
+        "lots": summary.lots,
+        "cost_basis": decimal(summary, "cost_basis"),
+        "proceeds": decimal(summary, "proceeds"),
+        "commissions": decimal(summary, "commissions"),
+        "realized_pnl": decimal(summary, "realized_pnl"),
+        "short_term_pnl": decimal(summary, "short_term_pnl"),
+        "long_term_pnl": decimal(summary, "long_term_pnl"),
+    }
+
+
+def realized_gains_doc(response: pb.GetRealizedGainsResponse) -> Document:
+    """The report: ``{items, next_cursor}`` like every list, with the totals over every page."""
+    return {
+        "portfolio_id": response.portfolio_id,
+        "currency": response.currency,
+        "cost_method": _COST_METHODS[response.cost_method],
+        **page_doc([closed_lot_doc(lot) for lot in response.lots], response.page),
+        "by_symbol": [
+            {"symbol": s.symbol, "held": s.held, **realized_totals_doc(s)} for s in response.by_symbol
+        ],
+        "totals": realized_totals_doc(response.totals),
+    }
+
+
 def share_doc(share: res.Share) -> Document:
     return {
         "portfolio_id": share.portfolio_id,

@@ -123,7 +123,7 @@ async def test_openapi_document(client: httpx.AsyncClient) -> None:
     assert {"Problem", "FieldError", "LoginRequest", "LoginForm"} <= set(schema["components"]["schemas"])
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     operations = [op for item in schema["paths"].values() for op in item.values()]
-    assert len(operations) == 84
+    assert len(operations) == 85
     for operation in operations:
         assert operation["summary"]
         default = operation["responses"]["default"]["content"]

@@ -38,6 +38,7 @@ ROUTES = [
     ("POST", f"{API}/{PID}/transactions/import"),
     ("GET", f"{API}/{PID}/transactions/export"),
     ("GET", f"{API}/{PID}/holdings"),
+    ("GET", f"{API}/{PID}/realized-gains"),
     ("POST", f"{API}/{PID}/holdings"),
     ("PUT", f"{API}/{PID}/holdings/AAPL"),
     ("DELETE", f"{API}/{PID}/holdings/AAPL"),
@@ -83,7 +84,7 @@ def test_every_portfolio_route_is_listed_here(gateway: Any) -> None:
         if "portfolio" in path
         for method in item
     }
-    assert len(operations) == len(ROUTES) == 34
+    assert len(operations) == len(ROUTES) == 35
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

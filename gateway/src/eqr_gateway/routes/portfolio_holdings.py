@@ -1,4 +1,5 @@
-"""Holdings: /api/v1/portfolios/{portfolio_id}/holdings, the valuation and holding-shaped writes.
+"""Holdings: /api/v1/portfolios/{portfolio_id}/holdings, the valuation and holding-shaped writes,
+and /api/v1/portfolios/{portfolio_id}/realized-gains, the lots the ledger closed.
 
 A holding is not stored: it is what the ledger adds up to. Each write records the ledger
 entries that make the change (a buy, a sell) and answers with them.
@@ -16,14 +17,18 @@ from eqr_gateway.convert_portfolio import (
     decimal_pb,
     optional_date_pb,
     optional_decimal_pb,
+    page_pb,
+    realized_gains_doc,
     transactions_doc,
 )
 from eqr_gateway.convert_portfolio_figures import valuation_json
 from eqr_gateway.grpc_calls import FieldMap
 from eqr_gateway.idempotency import IDEMPOTENT
+from eqr_gateway.problems import invalid_field
 from eqr_gateway.routes.portfolio_common import (
     BODY,
     JSON,
+    PAGE_QUERY,
     QUERY,
     READ_ERRORS,
     WRITE_ERRORS,
@@ -34,16 +39,20 @@ from eqr_gateway.schemas.portfolio import LedgerEntries
 from eqr_gateway.schemas.portfolio_fields import (
     SYMBOL_DESCRIPTION,
     SYMBOL_PATTERN,
+    Cursor,
     Day,
     DecimalIn,
+    Limit,
     PortfolioIdPath,
 )
 from eqr_gateway.schemas.portfolio_holdings import AddHoldingRequest, SetHoldingRequest, Valuation
+from eqr_gateway.schemas.portfolio_realised import RealizedGains
 
 router = portfolio_router("holdings")
 
 SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN, description=SYMBOL_DESCRIPTION, examples=["AAPL"])]
 _PATH_SYMBOL: FieldMap = (("symbol", "path.symbol"),)
+_REALIZED_FIELDS = fields((("start_date", "query.from"), ("end_date", "query.to")), PAGE_QUERY, QUERY)
 
 
 @router.get(
@@ -141,3 +150,52 @@ async def remove_holding(
         portfolio.stub.RemoveHolding, request, fields=fields(_PATH_SYMBOL, QUERY)
     )
     return LedgerEntries.model_validate(transactions_doc(response.transactions))
+
+
+@router.get(
+    "/portfolios/{portfolio_id}/realized-gains",
+    summary="Realised gains: every closed lot, with totals per symbol",
+    description=(
+        "Every lot a trade closed, oldest closing first, a page at a time: quantity, opening and "
+        "closing dates, cost basis, proceeds and the commissions inside them, realised P&L, days "
+        "held and whether that was more than a year (`long_term`). `by_symbol` and `totals` add up "
+        "every lot the filters match, over all pages; closed-out positions, which no longer appear "
+        "under `/holdings`, are here (`held: false`). Without filters `totals.realized_pnl` equals "
+        "the holdings' `totals.realized_pnl`. The portfolio's cost method decides what a lot is: "
+        "under `fifo` (part of) one purchase, under `average` one sale at the pooled average cost, "
+        "opened on the day the position last opened from flat. A covered short has a negative "
+        "quantity, its short sale as `proceeds` and the buy-back as `cost_basis`. Option contracts' "
+        "amounts include the 100-share multiplier. Viewers may read it."
+    ),
+    response_model=RealizedGains,
+    responses=READ_ERRORS,
+)
+async def get_realized_gains(
+    portfolio_id: PortfolioIdPath,
+    portfolio: UserPortfolio,
+    start: Annotated[
+        Day | None, Query(alias="from", description="Closed on or after this day (YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[
+        Day | None, Query(alias="to", description="Closed on or before this day (YYYY-MM-DD).")
+    ] = None,
+    symbol: Annotated[
+        str | None,
+        Query(pattern=SYMBOL_PATTERN, description="Only this symbol's lots.", examples=["AAPL"]),
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> RealizedGains:
+    if start is not None and end is not None and start > end:
+        raise invalid_field("query.from", "must not be after `to`")
+    request = pb.GetRealizedGainsRequest(
+        portfolio_id=str(portfolio_id),
+        start_date=optional_date_pb(start),
+        end_date=optional_date_pb(end),
+        symbol=(symbol or "").upper(),
+        page=page_pb(limit, cursor),
+    )
+    response = await portfolio.upstream.call(
+        portfolio.stub.GetRealizedGains, request, fields=_REALIZED_FIELDS
+    )
+    return RealizedGains.model_validate(realized_gains_doc(response))

@@ -28,6 +28,7 @@ from eqr_portfolio.domain.errors import ValidationFailed, ViolationCollector
 from eqr_portfolio.domain.history import Change
 from eqr_portfolio.domain.option_contracts import OptionContract
 from eqr_portfolio.domain.portfolios import PortfolioSettingsDraft
+from eqr_portfolio.domain.realised import RealisedLot, RealisedTotals, SymbolRealised
 from eqr_portfolio.domain.rebalance import CommissionModel, RebalanceOptions, RebalanceProposal
 from eqr_portfolio.domain.templates import PortfolioTemplate
 from eqr_portfolio.domain.transactions import CashMode, CostMethod, Portfolio, Transaction, TransactionKind
@@ -374,6 +375,44 @@ def valuation_to_pb(
     if as_of is not None:
         message.as_of.CopyFrom(date_pb(as_of))
     return message
+
+
+def closed_lot_to_pb(realised: RealisedLot) -> pb.ClosedLot:
+    lot = realised.lot
+    return pb.ClosedLot(
+        symbol=lot.symbol,
+        quantity=decimal_pb(lot.quantity),
+        opened_on=date_pb(lot.opened_on),
+        closed_on=date_pb(lot.closed_on),
+        cost_basis=decimal_pb(lot.cost),
+        proceeds=decimal_pb(lot.proceeds),
+        commissions=decimal_pb(lot.commission),
+        realized_pnl=decimal_pb(lot.realised_pnl),
+        holding_days=realised.holding_days,
+        long_term=realised.long_term,
+        multiplier=int(realised.multiplier),
+        transaction_id=str(lot.transaction_id or ""),
+    )
+
+
+def realised_summary_to_pb(
+    totals: RealisedTotals, symbol: str = "", *, held: bool = False
+) -> pb.RealizedSummary:
+    return pb.RealizedSummary(
+        symbol=symbol,
+        held=held,
+        lots=totals.lots,
+        cost_basis=decimal_pb(totals.cost),
+        proceeds=decimal_pb(totals.proceeds),
+        commissions=decimal_pb(totals.commission),
+        realized_pnl=decimal_pb(totals.realised_pnl),
+        short_term_pnl=decimal_pb(totals.short_term_pnl),
+        long_term_pnl=decimal_pb(totals.long_term_pnl),
+    )
+
+
+def symbol_realised_to_pb(entry: SymbolRealised) -> pb.RealizedSummary:
+    return realised_summary_to_pb(entry.totals, entry.symbol, held=entry.held)
 
 
 def template_to_pb(template_id: str, template: PortfolioTemplate, *, builtin: bool) -> pb.Template:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from eqr_portfolio.domain.book import Book, replay, replay_daily
 from eqr_portfolio.domain.errors import LedgerRejected
+from eqr_portfolio.domain.realised import realised_report
 from eqr_portfolio.domain.transactions import (
     CashMode,
     CostMethod,
@@ -224,3 +225,39 @@ def test_replay_daily_agrees_with_replay_through_each_day(
         assert (end.cash, end.quantities) == (book.cash, quantities(book))
         assert end.external_flow == book.net_external_flow - flows_before
         flows_before = book.net_external_flow
+
+
+@given(ledgers(), POLICIES, st.integers(0, 80))
+def test_the_realised_report_adds_up_to_the_book_and_its_filters_partition_it(
+    entries: list[Transaction], policy: LedgerPolicy, offset: int
+) -> None:
+    entries = accepted(entries, policy)
+    book = replay(entries, policy)
+    report = realised_report(book)
+
+    # The report's realised P&L is the book's (the valuation's), lot by lot and symbol by symbol.
+    assert sum((r.lot.realised_pnl for r in report.lots), Decimal(0)) == book.realised_pnl
+    assert report.totals.realised_pnl == book.realised_pnl
+    assert sum((s.totals.realised_pnl for s in report.by_symbol), Decimal(0)) == book.realised_pnl
+    assert report.totals.lots == len(book.closed_lots)
+    # Every symbol ever closed is there, held or closed out; a held one agrees with its position.
+    assert {s.symbol for s in report.by_symbol} == {c.symbol for c in book.closed_lots}
+    for summary in report.by_symbol:
+        assert summary.held == (summary.symbol in book.positions)
+        if summary.held:
+            assert summary.totals.realised_pnl == book.positions[summary.symbol].realised_pnl
+    # Each trade's commission ends in exactly one place: the lots it closed or the lot it opened.
+    open_commissions = sum((lot.commission for p in book.positions.values() for lot in p.lots), Decimal(0))
+    assert report.totals.commission + open_commissions == book.commissions
+    # Ledger order, each lot in one place.
+    positions = [r.position for r in report.lots]
+    assert positions == sorted(positions)
+    assert len(set(positions)) == len(positions)
+    # A closing-date split and the symbols partition the lots and the totals.
+    mid = START + timedelta(days=offset)
+    before = realised_report(book, last_day=mid)
+    after = realised_report(book, first_day=mid + timedelta(days=1))
+    assert before.lots + after.lots == report.lots
+    assert before.totals.realised_pnl + after.totals.realised_pnl == book.realised_pnl
+    by_symbol = [realised_report(book, symbol=symbol).totals.realised_pnl for symbol in SYMBOLS]
+    assert sum(by_symbol, Decimal(0)) == book.realised_pnl

@@ -17,6 +17,7 @@ from eqr_portfolio.app import (
     ledger,
     performance,
     portfolios,
+    realised,
     rebalance,
     sharing,
     templates,
@@ -329,6 +330,29 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
         )
         return pb.ApplyRebalanceResponse(
             transactions=[wire.transaction_to_pb(request.portfolio_id, t) for t in written]
+        )
+
+    async def GetRealizedGains(
+        self, request: pb.GetRealizedGainsRequest, context: Context
+    ) -> pb.GetRealizedGainsResponse:
+        found = await realised.realised_gains(
+            self._deps,
+            _caller(),
+            _id(request.portfolio_id),
+            first_day=wire.optional_date_from_pb(request, "start_date", "start_date"),
+            last_day=wire.optional_date_from_pb(request, "end_date", "end_date"),
+            symbol=request.symbol,
+            page_size=request.page.page_size,
+            page_token=request.page.page_token,
+        )
+        return pb.GetRealizedGainsResponse(
+            portfolio_id=str(found.portfolio.id),
+            currency=found.portfolio.base_currency,
+            cost_method=wire.COST_METHOD[found.portfolio.policy.cost_method],
+            lots=[wire.closed_lot_to_pb(lot) for lot in found.lots],
+            by_symbol=[wire.symbol_realised_to_pb(entry) for entry in found.report.by_symbol],
+            totals=wire.realised_summary_to_pb(found.report.totals),
+            page=_page(found.next_page_token),
         )
 
     async def GetPerformance(

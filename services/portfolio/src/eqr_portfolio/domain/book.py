@@ -8,15 +8,17 @@ The rules, so that every figure can be audited by hand:
   trade against the direction of the position first closes lots (each closure is a
   :class:`ClosedLot` with its own realised P&L) and any quantity left over opens a lot in the
   other direction. A trade's commission is shared between the lots it closes and the lot it
-  opens in proportion to quantity.
+  opens in proportion to quantity; each lot keeps the commission inside its cost, so a closed
+  lot reports the commissions of both its opening and its closing trade.
 - **FIFO** closes the oldest lot first and splits a lot when a trade takes only part of it.
 - **Average cost** keeps a single pooled lot per position: buys add their quantity and cost
   to the pool, a sell takes the pool's cost in proportion to the quantity sold. The pool's
   ``opened_on`` is the day the position last opened from flat, and each sell closes one
   :class:`ClosedLot` carrying that date and the pooled cost of the shares sold.
-- **Proportional shares** of a cost are quantized to ``COST_QUANTUM`` (1e-10, half-even: the
-  scale the ledger stores amounts at) and the part left behind is the exact difference, so the
-  shares of a lot's or a trade's cost always add up to that cost: no cent is created or lost.
+- **Proportional shares** of a cost (and of the commission inside it) are quantized to
+  ``COST_QUANTUM`` (1e-10, half-even: the scale the ledger stores amounts at) and the part left
+  behind is the exact difference, so the shares of a lot's or a trade's cost always add up to
+  that cost: no cent is created or lost.
 - **Shorts** (only under ``allow_short``) are lots with a negative quantity whose cost is minus
   the net proceeds of the short sale; buys cover them oldest first. A closed short lot reports
   the short sale's net proceeds as ``proceeds`` and the covering buy's cost as ``cost``.
@@ -70,11 +72,13 @@ _ZERO = Decimal(0)
 @dataclass(frozen=True)
 class Lot:
     """Shares opened together. ``quantity`` is negative for a short lot; ``cost`` carries the
-    same sign: what a long lot cost, or minus what a short sale brought in."""
+    same sign: what a long lot cost, or minus what a short sale brought in. ``commission`` is
+    the part of ``cost`` that was commission (always >= 0)."""
 
     opened_on: date
     quantity: Decimal
     cost: Decimal
+    commission: Decimal = _ZERO
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,10 @@ class Position:
 @dataclass(frozen=True)
 class ClosedLot:
     """(Part of) a lot closed by a trade. ``quantity`` is negative for a covered short; ``cost``
-    and ``proceeds`` are what was paid and received, commissions included."""
+    and ``proceeds`` are what was paid and received, commissions included; ``commission`` is the
+    lot's share of the commissions of the trade that opened it and of the one that closed it.
+    ``transaction_id`` and ``sequence`` name the closing trade: ``(closed_on, sequence)`` is the
+    closure's place in ledger order."""
 
     symbol: str
     opened_on: date
@@ -120,6 +127,9 @@ class ClosedLot:
     quantity: Decimal
     cost: Decimal
     proceeds: Decimal
+    commission: Decimal = _ZERO
+    transaction_id: UUID | None = None
+    sequence: int = 0
 
     @property
     def realised_pnl(self) -> Decimal:
@@ -206,8 +216,9 @@ def replay_daily(
 
 
 def _share(cost: Decimal, part: Decimal, whole: Decimal) -> Decimal:
-    """The cost of ``part`` of ``whole`` shares that cost ``cost``; all of it when the part is whole."""
-    if part == whole:
+    """The cost of ``part`` of ``whole`` shares that cost ``cost``; all of it when the part is whole
+    (and nothing, exactly, of nothing)."""
+    if part == whole or not cost:
         return cost
     with localcontext(prec=60, rounding=ROUND_HALF_EVEN):
         return (cost * part / whole).quantize(COST_QUANTUM)
@@ -322,42 +333,57 @@ class _Ledger:
         symbol = _symbol(tx)
         lots = self.lots.setdefault(symbol, [])
         self.quantities[symbol] = self.quantities.get(symbol, _ZERO) + quantity
+        commission = tx.commission
         while quantity and lots and (lots[0].quantity > 0) != (quantity > 0):
             lot = lots[0]
             closing = lot.quantity if abs(lot.quantity) <= abs(quantity) else -quantity
             lot_cost = _share(lot.cost, closing, lot.quantity)
+            lot_commission = _share(lot.commission, closing, lot.quantity)
             trade_cost = _share(cost, -closing, quantity)
+            trade_commission = _share(commission, -closing, quantity)
             if closing == lot.quantity:
                 lots.pop(0)
             else:
-                lots[0] = Lot(lot.opened_on, lot.quantity - closing, lot.cost - lot_cost)
+                lots[0] = Lot(
+                    lot.opened_on,
+                    lot.quantity - closing,
+                    lot.cost - lot_cost,
+                    lot.commission - lot_commission,
+                )
             quantity += closing
             cost -= trade_cost
-            self._close(symbol, lot.opened_on, tx.trade_date, closing, lot_cost, trade_cost)
+            commission -= trade_commission
+            self._close(tx, lot.opened_on, closing, lot_cost, trade_cost, lot_commission + trade_commission)
         if quantity:
             if self.policy.cost_method is CostMethod.AVERAGE and lots:
                 pool = lots[0]
-                lots[0] = Lot(pool.opened_on, pool.quantity + quantity, pool.cost + cost)
+                lots[0] = Lot(
+                    pool.opened_on, pool.quantity + quantity, pool.cost + cost, pool.commission + commission
+                )
             else:
-                lots.append(Lot(tx.trade_date, quantity, cost))
+                lots.append(Lot(tx.trade_date, quantity, cost, commission))
         if not lots:
             del self.lots[symbol], self.quantities[symbol]
 
     def _close(
         self,
-        symbol: str,
+        tx: Transaction,
         opened_on: date,
-        closed_on: date,
         quantity: Decimal,
         lot_cost: Decimal,
         trade_cost: Decimal,
+        commission: Decimal,
     ) -> None:
-        """Record a closure. Long: the lot cost ``lot_cost`` and the sale received ``-trade_cost``.
-        Short: the short sale received ``-lot_cost`` and the cover cost ``trade_cost``."""
+        """Record a closure by ``tx``. Long: the lot cost ``lot_cost`` and the sale received
+        ``-trade_cost``. Short: the short sale received ``-lot_cost`` and the cover cost ``trade_cost``."""
+        symbol = _symbol(tx)
         if quantity > 0:
-            closed = ClosedLot(symbol, opened_on, closed_on, quantity, lot_cost, -trade_cost)
+            cost, proceeds = lot_cost, -trade_cost
         else:
-            closed = ClosedLot(symbol, opened_on, closed_on, quantity, trade_cost, -lot_cost)
+            cost, proceeds = trade_cost, -lot_cost
+        closed = ClosedLot(
+            symbol, opened_on, tx.trade_date, quantity, cost, proceeds, commission, tx.id, tx.sequence
+        )
         self.closed.append(closed)
         _add(self.realised, symbol, closed.realised_pnl)
 
@@ -366,7 +392,7 @@ class _Ledger:
         lots = self.lots.get(symbol)
         if not lots:
             return
-        lots[:] = [Lot(lot.opened_on, lot.quantity * tx.ratio, lot.cost) for lot in lots]
+        lots[:] = [Lot(lot.opened_on, lot.quantity * tx.ratio, lot.cost, lot.commission) for lot in lots]
         self.quantities[symbol] = sum((lot.quantity for lot in lots), _ZERO)
 
 
