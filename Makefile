@@ -50,7 +50,7 @@ lint: protos ## ruff, mypy, import-linter, buf lint + breaking, stale stubs, dep
 	@$(RUN) python tools/build_stubs.py --check
 	@$(MAKE) --no-print-directory deploy-check
 
-deploy-check: sync ## validate Dockerfiles, compose, Helm charts and the Tiltfile (no Docker needed)
+deploy-check: sync ## validate the Dockerfile, compose, Helm charts and the Tiltfile (no Docker needed)
 	@$(RUN) python tools/check_deploy.py
 
 fmt: sync ## format and autofix

