@@ -463,3 +463,49 @@ def test_a_price_alert_fires_once_per_crossing(api: httpx.Client, owner: Account
     assert (
         api.delete(f"/portfolios/{pid}/alerts/{alert.json()['id']}", headers=owner.headers).status_code == 204
     )
+
+
+def test_a_back_dated_template_portfolio_buys_at_that_days_closes(api: httpx.Client, owner: Account) -> None:
+    day = "2021-03-17"  # a Wednesday
+    made = api.post(
+        "/portfolios/from-template",
+        json={
+            "template_id": "builtin:sixty-forty",
+            "portfolio": {"name": "Back-dated"},
+            "initial_cash": "100000",
+            "trade_date": day,
+        },
+        headers=owner.headers,
+    )
+    assert made.status_code == 201, made.text
+    buys = [t for t in made.json()["transactions"] if t["kind"] == "buy"]
+    assert buys
+    for buy in buys:
+        assert buy["trade_date"] == day
+        history = api.get(
+            f"/stocks/{buy['symbol']}/history",
+            params={"from": day, "to": day, "interval": "1d", "adjusted": "false"},
+            headers=owner.headers,
+        )
+        assert history.status_code == 200, history.text
+        (bar,) = history.json()["bars"]
+        assert Decimal(buy["price"]) == Decimal(str(bar["c"]))
+
+
+@pytest.mark.parametrize(
+    ("route", "params", "field"),
+    [
+        ("holdings", {"as_of": "0001-01-01"}, "query.as_of"),
+        ("performance", {"from": "0001-01-01"}, "query.from"),
+        ("risk", {"from": "0001-01-01"}, "query.from"),
+        ("performance", {"to": "1899-12-31"}, "query.to"),
+    ],
+)
+def test_dates_before_the_calendar_are_422s_naming_the_field(
+    api: httpx.Client, owner: Account, route: str, params: dict[str, str], field: str
+) -> None:
+    pid = _create(api, owner)["id"]
+    assert (
+        _record(api, owner, pid, kind="deposit", trade_date=str(LAST_YEAR), amount="1000").status_code == 201
+    )
+    assert_problem(api.get(f"/portfolios/{pid}/{route}", params=params, headers=owner.headers), 422, field)

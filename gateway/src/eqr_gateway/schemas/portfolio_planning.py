@@ -96,7 +96,10 @@ class FromTemplateRequest(RequestModel):
     template_id: TemplateId
     portfolio: PortfolioCreate
     initial_cash: DecimalIn = Field(
-        description="Deposited on `trade_date` and invested at that day's prices."
+        description=(
+            "Deposited on `trade_date` and invested at that day's prices: the latest for today, "
+            "each symbol's raw close on a past day (or on the last trading day before it)."
+        )
     )
     trade_date: Day | None = Field(None, description="Today when left out.")
 

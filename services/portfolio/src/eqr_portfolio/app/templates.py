@@ -11,6 +11,7 @@ from eqr_portfolio.app.caller import Caller
 from eqr_portfolio.app.dependencies import Dependencies
 from eqr_portfolio.app.ledger import append_entries, validated
 from eqr_portfolio.app.portfolios import add_portfolio
+from eqr_portfolio.app.valuation import closes_at
 from eqr_portfolio.domain.drafts import TransactionDraft
 from eqr_portfolio.domain.errors import NotFound, ValidationFailed
 from eqr_portfolio.domain.portfolios import PortfolioSettingsDraft
@@ -76,17 +77,18 @@ async def create_from_template(
     initial_cash: Decimal,
     trade_date: date | None,
 ) -> tuple[Portfolio, list[Transaction]]:
-    """A new portfolio holding ``initial_cash`` invested along the template at the latest prices
-    (whole shares; the remainder stays in cash)."""
+    """A new portfolio holding ``initial_cash`` invested along the template (whole shares; the
+    remainder stays in cash) at the latest prices, or at ``trade_date``'s closes when it is past."""
     if initial_cash <= 0:
         raise ValidationFailed.single("initial_cash", "must be greater than 0")
     template = await find_template(deps, caller, template_id)
-    quotes = await deps.market_data.quotes(list(template.weights))
-    missing = sorted(set(template.weights) - set(quotes))
+    today = deps.clock.now().date()
+    day = trade_date or today
+    prices = await _prices(deps, list(template.weights), day, today)
+    missing = sorted(set(template.weights) - set(prices))
     if missing:
-        raise ValidationFailed.single("template_id", f"no price for {', '.join(missing)}")
-    plan = plan_from_template(template, initial_cash, {s: q.price for s, q in quotes.items()})
-    day = trade_date or deps.clock.now().date()
+        raise ValidationFailed.single("template_id", f"no price for {', '.join(missing)} on {day}")
+    plan = plan_from_template(template, initial_cash, prices)
     drafts = [TransactionDraft(TransactionKind.DEPOSIT, day, amount=initial_cash)]
     drafts += [
         TransactionDraft(
@@ -105,6 +107,14 @@ async def create_from_template(
         stored, _ = await append_entries(deps, uow, caller, portfolio, drafts, "transaction.recorded", "")
         await uow.commit()
     return portfolio, stored
+
+
+async def _prices(deps: Dependencies, symbols: list[str], day: date, today: date) -> dict[str, Decimal]:
+    """The latest prices for today; for a past day each symbol's (raw) close on it, or on the last
+    trading day before it, as the ledger holds that day's shares."""
+    if day < today:
+        return {s: q.price for s, q in (await closes_at(deps.market_data, symbols, day)).items()}
+    return {s: q.price for s, q in (await deps.market_data.quotes(symbols)).items()}
 
 
 def _own_id(template_id: str) -> UUID:

@@ -41,7 +41,7 @@ async def quotes_now(market_data: MarketData, symbols: list[str]) -> dict[str, Q
     return {s: Quote(q.price, q.previous_close) for s, q in quotes.items()}
 
 
-async def _closes_at(market_data: MarketData, symbols: list[str], day: date) -> dict[str, Quote]:
+async def closes_at(market_data: MarketData, symbols: list[str], day: date) -> dict[str, Quote]:
     """Each symbol's close on ``day`` (or the last trading day before it) and the close before."""
     first = days_before(day, CLOSE_LOOKBACK_DAYS)
     found = await market_data.close_series([ClosesQuery(s, first, day, adjusted=False) for s in symbols])
@@ -82,9 +82,7 @@ async def value_portfolio(
     contracts = held_contracts(book)
     shares = sorted(set(book.positions) - {c.symbol for c in contracts})
     prices, facts, marks = await asyncio.gather(
-        quotes_now(deps.market_data, shares)
-        if as_of is None
-        else _closes_at(deps.market_data, shares, as_of),
+        quotes_now(deps.market_data, shares) if as_of is None else closes_at(deps.market_data, shares, as_of),
         instruments(deps.market_data, sorted({*shares, *(c.underlying for c in contracts)})),
         _marks(deps.options, contracts, as_of),
     )
