@@ -24,7 +24,7 @@ from eqr_portfolio.app.ports import (
     OptionMark,
     UserRef,
 )
-from eqr_portfolio.app.valuation import _closes_at, value_portfolio
+from eqr_portfolio.app.valuation import closes_at, value_portfolio
 from eqr_portfolio.domain.access import AccessRole
 from eqr_portfolio.domain.errors import LedgerRejected, ValidationFailed
 from eqr_portfolio.domain.option_contracts import OptionContract
@@ -159,7 +159,7 @@ async def test_a_valuation_on_the_first_allowed_day_is_of_the_book_then() -> Non
 
 async def test_looking_back_for_a_close_stops_at_the_first_day_of_the_calendar() -> None:
     market = FakeMarket({})
-    assert await _closes_at(market, ["AAPL"], date(1, 1, 5)) == {}
+    assert await closes_at(market, ["AAPL"], date(1, 1, 5)) == {}
     assert [(q.start, q.end) for q in market.asked] == [(date.min, date(1, 1, 5))]
 
 
