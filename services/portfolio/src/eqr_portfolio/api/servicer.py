@@ -9,7 +9,6 @@ from eqr.common.v1 import paging_pb2
 from eqr.portfolio.v1 import portfolio_service_pb2 as pb
 from eqr.portfolio.v1 import portfolio_service_pb2_grpc, resources_pb2
 from eqr_platform.grpc.context import require_claims
-from eqr_portfolio import wire
 from eqr_portfolio.app import (
     alerts,
     history,
@@ -30,16 +29,44 @@ from eqr_portfolio.domain.access import AccessRole
 from eqr_portfolio.domain.csv_transactions import RowProblem
 from eqr_portfolio.domain.rebalance import TradeSide
 from eqr_portfolio.domain.templates import validate_template
+from eqr_portfolio.wire.alerts import ALERT_KIND, alert_to_pb, alert_trigger_to_pb
+from eqr_portfolio.wire.fields import (
+    decimal_from_pb,
+    enum_from_pb,
+    optional_date_from_pb,
+    optional_decimal_from_pb,
+    optional_enum_from_pb,
+    uuid_from_pb,
+)
+from eqr_portfolio.wire.ledger import (
+    ACCESS_ROLE,
+    COST_METHOD,
+    change_to_pb,
+    draft_from_pb,
+    portfolio_to_pb,
+    settings_from_pb,
+    share_to_pb,
+    transaction_to_pb,
+)
+from eqr_portfolio.wire.performance import performance_to_pb, risk_to_pb
+from eqr_portfolio.wire.planning import (
+    proposal_to_pb,
+    rebalance_options_from_pb,
+    template_to_pb,
+    weights_from_pb,
+)
+from eqr_portfolio.wire.realised import closed_lot_to_pb, realised_summary_to_pb, symbol_realised_to_pb
+from eqr_portfolio.wire.valuation import valuation_to_pb
 
 Context = Any
 
 
 def _caller() -> Caller:
-    return Caller(wire.uuid_from_pb(require_claims().subject, "authorization"))
+    return Caller(uuid_from_pb(require_claims().subject, "authorization"))
 
 
 def _id(value: str, field: str = "portfolio_id") -> UUID:
-    return wire.uuid_from_pb(value, field)
+    return uuid_from_pb(value, field)
 
 
 def _page(token: str) -> paging_pb2.PageResponse:
@@ -53,15 +80,15 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
     async def CreatePortfolio(
         self, request: pb.CreatePortfolioRequest, context: Context
     ) -> pb.CreatePortfolioResponse:
-        settings = wire.settings_from_pb(request.portfolio)
+        settings = settings_from_pb(request.portfolio)
         portfolio = await portfolios.create_portfolio(self._deps, _caller(), settings)
-        return pb.CreatePortfolioResponse(portfolio=wire.portfolio_to_pb(portfolio, AccessRole.OWNER))
+        return pb.CreatePortfolioResponse(portfolio=portfolio_to_pb(portfolio, AccessRole.OWNER))
 
     async def GetPortfolio(
         self, request: pb.GetPortfolioRequest, context: Context
     ) -> pb.GetPortfolioResponse:
         portfolio, role = await portfolios.get_portfolio(self._deps, _caller(), _id(request.portfolio_id))
-        return pb.GetPortfolioResponse(portfolio=wire.portfolio_to_pb(portfolio, role))
+        return pb.GetPortfolioResponse(portfolio=portfolio_to_pb(portfolio, role))
 
     async def ListPortfolios(
         self, request: pb.ListPortfoliosRequest, context: Context
@@ -70,18 +97,18 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             self._deps, _caller(), page_size=request.page.page_size, page_token=request.page.page_token
         )
         return pb.ListPortfoliosResponse(
-            portfolios=[wire.portfolio_to_pb(p, role) for p, role in page.portfolios],
+            portfolios=[portfolio_to_pb(p, role) for p, role in page.portfolios],
             page=_page(page.next_page_token),
         )
 
     async def UpdatePortfolio(
         self, request: pb.UpdatePortfolioRequest, context: Context
     ) -> pb.UpdatePortfolioResponse:
-        settings = wire.settings_from_pb(request.portfolio)
+        settings = settings_from_pb(request.portfolio)
         portfolio, role = await portfolios.update_portfolio(
             self._deps, _caller(), _id(request.portfolio_id), settings, set(request.update_mask)
         )
-        return pb.UpdatePortfolioResponse(portfolio=wire.portfolio_to_pb(portfolio, role))
+        return pb.UpdatePortfolioResponse(portfolio=portfolio_to_pb(portfolio, role))
 
     async def DeletePortfolio(
         self, request: pb.DeletePortfolioRequest, context: Context
@@ -92,11 +119,11 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
     async def RecordTransaction(
         self, request: pb.RecordTransactionRequest, context: Context
     ) -> pb.RecordTransactionResponse:
-        draft = wire.draft_from_pb(request.transaction)
+        draft = draft_from_pb(request.transaction)
         (stored,) = await ledger.record_transactions(
             self._deps, _caller(), _id(request.portfolio_id), [draft]
         )
-        return pb.RecordTransactionResponse(transaction=wire.transaction_to_pb(request.portfolio_id, stored))
+        return pb.RecordTransactionResponse(transaction=transaction_to_pb(request.portfolio_id, stored))
 
     async def ListTransactions(
         self, request: pb.ListTransactionsRequest, context: Context
@@ -111,14 +138,14 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             page_token=request.page.page_token,
         )
         return pb.ListTransactionsResponse(
-            transactions=[wire.transaction_to_pb(request.portfolio_id, t) for t in page.transactions],
+            transactions=[transaction_to_pb(request.portfolio_id, t) for t in page.transactions],
             page=_page(page.next_page_token),
         )
 
     async def UpdateTransaction(
         self, request: pb.UpdateTransactionRequest, context: Context
     ) -> pb.UpdateTransactionResponse:
-        draft = wire.draft_from_pb(request.transaction)
+        draft = draft_from_pb(request.transaction)
         updated = await ledger.update_transaction(
             self._deps,
             _caller(),
@@ -126,7 +153,7 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             _id(request.transaction_id, "transaction_id"),
             draft,
         )
-        return pb.UpdateTransactionResponse(transaction=wire.transaction_to_pb(request.portfolio_id, updated))
+        return pb.UpdateTransactionResponse(transaction=transaction_to_pb(request.portfolio_id, updated))
 
     async def DeleteTransaction(
         self, request: pb.DeleteTransactionRequest, context: Context
@@ -142,19 +169,17 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
         restored = await ledger.restore_transaction(
             self._deps, _caller(), _id(request.portfolio_id), _id(request.transaction_id, "transaction_id")
         )
-        return pb.RestoreTransactionResponse(
-            transaction=wire.transaction_to_pb(request.portfolio_id, restored)
-        )
+        return pb.RestoreTransactionResponse(transaction=transaction_to_pb(request.portfolio_id, restored))
 
     async def GetValuation(
         self, request: pb.GetValuationRequest, context: Context
     ) -> pb.GetValuationResponse:
-        as_of = wire.optional_date_from_pb(request, "as_of", "as_of")
+        as_of = optional_date_from_pb(request, "as_of", "as_of")
         valued = await valuation.value_portfolio(
             self._deps, _caller(), _id(request.portfolio_id), as_of=as_of
         )
         return pb.GetValuationResponse(
-            valuation=wire.valuation_to_pb(
+            valuation=valuation_to_pb(
                 valued.portfolio,
                 valued.book,
                 valued.valuation,
@@ -170,7 +195,7 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             self._deps, _caller(), _id(request.portfolio_id), _holding_change(request)
         )
         return pb.AddHoldingResponse(
-            transactions=[wire.transaction_to_pb(request.portfolio_id, t) for t in written]
+            transactions=[transaction_to_pb(request.portfolio_id, t) for t in written]
         )
 
     async def UpdateHolding(
@@ -180,7 +205,7 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             self._deps, _caller(), _id(request.portfolio_id), _holding_change(request)
         )
         return pb.UpdateHoldingResponse(
-            transactions=[wire.transaction_to_pb(request.portfolio_id, t) for t in written]
+            transactions=[transaction_to_pb(request.portfolio_id, t) for t in written]
         )
 
     async def RemoveHolding(
@@ -191,25 +216,25 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             _caller(),
             _id(request.portfolio_id),
             request.symbol,
-            price=wire.optional_decimal_from_pb(request, "price", "price"),
-            trade_date=wire.optional_date_from_pb(request, "trade_date", "trade_date"),
+            price=optional_decimal_from_pb(request, "price", "price"),
+            trade_date=optional_date_from_pb(request, "trade_date", "trade_date"),
         )
         return pb.RemoveHoldingResponse(
-            transactions=[wire.transaction_to_pb(request.portfolio_id, t) for t in written]
+            transactions=[transaction_to_pb(request.portfolio_id, t) for t in written]
         )
 
     async def SharePortfolio(
         self, request: pb.SharePortfolioRequest, context: Context
     ) -> pb.SharePortfolioResponse:
-        role = wire.optional_enum_from_pb(wire.ACCESS_ROLE, request.role, "role")
+        role = optional_enum_from_pb(ACCESS_ROLE, request.role, "role")
         share = await sharing.share_portfolio(
             self._deps, _caller(), _id(request.portfolio_id), email=request.email, role=role
         )
-        return pb.SharePortfolioResponse(share=wire.share_to_pb(share))
+        return pb.SharePortfolioResponse(share=share_to_pb(share))
 
     async def ListShares(self, request: pb.ListSharesRequest, context: Context) -> pb.ListSharesResponse:
         shares = await sharing.list_shares(self._deps, _caller(), _id(request.portfolio_id))
-        return pb.ListSharesResponse(shares=[wire.share_to_pb(s) for s in shares])
+        return pb.ListSharesResponse(shares=[share_to_pb(s) for s in shares])
 
     async def RevokeShare(self, request: pb.RevokeShareRequest, context: Context) -> pb.RevokeShareResponse:
         await sharing.revoke_share(
@@ -220,7 +245,7 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
     async def ImportTransactions(
         self, request: pb.ImportTransactionsRequest, context: Context
     ) -> pb.ImportTransactionsResponse:
-        fmt = wire.enum_from_pb(IMPORT_FORMAT, request.format, "format")
+        fmt = enum_from_pb(IMPORT_FORMAT, request.format, "format")
         report = await transfer.import_transactions(
             self._deps, _caller(), _id(request.portfolio_id), fmt, request.content, dry_run=request.dry_run
         )
@@ -249,7 +274,7 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
     ) -> pb.ImportPortfolioResponse:
         portfolio, count = await transfer.import_portfolio(self._deps, _caller(), request.content)
         return pb.ImportPortfolioResponse(
-            portfolio=wire.portfolio_to_pb(portfolio, AccessRole.OWNER), transactions=count
+            portfolio=portfolio_to_pb(portfolio, AccessRole.OWNER), transactions=count
         )
 
     async def ListTemplates(
@@ -257,17 +282,17 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
     ) -> pb.ListTemplatesResponse:
         found = await templates.list_templates(self._deps, _caller())
         return pb.ListTemplatesResponse(
-            templates=[wire.template_to_pb(t.id, t.template, builtin=t.builtin) for t in found]
+            templates=[template_to_pb(t.id, t.template, builtin=t.builtin) for t in found]
         )
 
     async def SaveTemplate(
         self, request: pb.SaveTemplateRequest, context: Context
     ) -> pb.SaveTemplateResponse:
         template = validate_template(
-            request.name, request.description, wire.weights_from_pb(request.weights, "weights")
+            request.name, request.description, weights_from_pb(request.weights, "weights")
         )
         saved = await templates.save_template(self._deps, _caller(), template)
-        return pb.SaveTemplateResponse(template=wire.template_to_pb(saved.id, saved.template, builtin=False))
+        return pb.SaveTemplateResponse(template=template_to_pb(saved.id, saved.template, builtin=False))
 
     async def DeleteTemplate(
         self, request: pb.DeleteTemplateRequest, context: Context
@@ -282,13 +307,13 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             self._deps,
             _caller(),
             request.template_id,
-            wire.settings_from_pb(request.portfolio),
-            initial_cash=wire.decimal_from_pb(request.initial_cash, "initial_cash"),
-            trade_date=wire.optional_date_from_pb(request, "trade_date", "trade_date"),
+            settings_from_pb(request.portfolio),
+            initial_cash=decimal_from_pb(request.initial_cash, "initial_cash"),
+            trade_date=optional_date_from_pb(request, "trade_date", "trade_date"),
         )
         return pb.CreatePortfolioFromTemplateResponse(
-            portfolio=wire.portfolio_to_pb(portfolio, AccessRole.OWNER),
-            transactions=[wire.transaction_to_pb(str(portfolio.id), t) for t in written],
+            portfolio=portfolio_to_pb(portfolio, AccessRole.OWNER),
+            transactions=[transaction_to_pb(str(portfolio.id), t) for t in written],
         )
 
     async def ProposeRebalance(
@@ -299,12 +324,12 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             self._deps,
             _caller(),
             portfolio_id,
-            targets=wire.weights_from_pb(request.targets, "targets"),
+            targets=weights_from_pb(request.targets, "targets"),
             template_id=request.template_id,
-            options=wire.rebalance_options_from_pb(request.options),
+            options=rebalance_options_from_pb(request.options),
         )
         portfolio, _ = await portfolios.get_portfolio(self._deps, _caller(), portfolio_id)
-        return pb.ProposeRebalanceResponse(proposal=wire.proposal_to_pb(proposal, portfolio.base_currency))
+        return pb.ProposeRebalanceResponse(proposal=proposal_to_pb(proposal, portfolio.base_currency))
 
     async def ApplyRebalance(
         self, request: pb.ApplyRebalanceRequest, context: Context
@@ -312,10 +337,10 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
         trades = [
             rebalance.TradeToApply(
                 symbol=t.symbol,
-                side=wire.enum_from_pb(TRADE_SIDE, _side_number(t.side), f"trades[{i}].side"),
-                quantity=wire.decimal_from_pb(t.quantity, f"trades[{i}].quantity"),
-                price=wire.decimal_from_pb(t.price, f"trades[{i}].price"),
-                commission=wire.decimal_from_pb(
+                side=enum_from_pb(TRADE_SIDE, _side_number(t.side), f"trades[{i}].side"),
+                quantity=decimal_from_pb(t.quantity, f"trades[{i}].quantity"),
+                price=decimal_from_pb(t.price, f"trades[{i}].price"),
+                commission=decimal_from_pb(
                     t.commission, f"trades[{i}].commission", present=t.HasField("commission")
                 ),
             )
@@ -326,10 +351,10 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             _caller(),
             _id(request.portfolio_id),
             trades,
-            wire.optional_date_from_pb(request, "trade_date", "trade_date"),
+            optional_date_from_pb(request, "trade_date", "trade_date"),
         )
         return pb.ApplyRebalanceResponse(
-            transactions=[wire.transaction_to_pb(request.portfolio_id, t) for t in written]
+            transactions=[transaction_to_pb(request.portfolio_id, t) for t in written]
         )
 
     async def GetRealizedGains(
@@ -339,8 +364,8 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             self._deps,
             _caller(),
             _id(request.portfolio_id),
-            first_day=wire.optional_date_from_pb(request, "start_date", "start_date"),
-            last_day=wire.optional_date_from_pb(request, "end_date", "end_date"),
+            first_day=optional_date_from_pb(request, "start_date", "start_date"),
+            last_day=optional_date_from_pb(request, "end_date", "end_date"),
             symbol=request.symbol,
             page_size=request.page.page_size,
             page_token=request.page.page_token,
@@ -348,10 +373,10 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
         return pb.GetRealizedGainsResponse(
             portfolio_id=str(found.portfolio.id),
             currency=found.portfolio.base_currency,
-            cost_method=wire.COST_METHOD[found.portfolio.policy.cost_method],
-            lots=[wire.closed_lot_to_pb(lot) for lot in found.lots],
-            by_symbol=[wire.symbol_realised_to_pb(entry) for entry in found.report.by_symbol],
-            totals=wire.realised_summary_to_pb(found.report.totals),
+            cost_method=COST_METHOD[found.portfolio.policy.cost_method],
+            lots=[closed_lot_to_pb(lot) for lot in found.lots],
+            by_symbol=[symbol_realised_to_pb(entry) for entry in found.report.by_symbol],
+            totals=realised_summary_to_pb(found.report.totals),
             page=_page(found.next_page_token),
         )
 
@@ -362,42 +387,40 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             self._deps,
             _caller(),
             _id(request.portfolio_id),
-            first_day=wire.optional_date_from_pb(request, "start_date", "start_date"),
-            last_day=wire.optional_date_from_pb(request, "end_date", "end_date"),
+            first_day=optional_date_from_pb(request, "start_date", "start_date"),
+            last_day=optional_date_from_pb(request, "end_date", "end_date"),
         )
-        return pb.GetPerformanceResponse(performance=wire.performance_to_pb(report))
+        return pb.GetPerformanceResponse(performance=performance_to_pb(report))
 
     async def GetRisk(self, request: pb.GetRiskRequest, context: Context) -> pb.GetRiskResponse:
-        rate = wire.decimal_from_pb(
+        rate = decimal_from_pb(
             request.risk_free_rate, "risk_free_rate", present=request.HasField("risk_free_rate")
         )
         report = await performance.portfolio_risk(
             self._deps,
             _caller(),
             _id(request.portfolio_id),
-            first_day=wire.optional_date_from_pb(request, "start_date", "start_date"),
-            last_day=wire.optional_date_from_pb(request, "end_date", "end_date"),
+            first_day=optional_date_from_pb(request, "start_date", "start_date"),
+            last_day=optional_date_from_pb(request, "end_date", "end_date"),
             risk_free_rate=float(rate),
         )
-        return pb.GetRiskResponse(risk=wire.risk_to_pb(report, float(rate)))
+        return pb.GetRiskResponse(risk=risk_to_pb(report, float(rate)))
 
     async def CreateAlert(self, request: pb.CreateAlertRequest, context: Context) -> pb.CreateAlertResponse:
         alert = await alerts.create_alert(
             self._deps,
             _caller(),
             _id(request.portfolio_id),
-            kind=wire.enum_from_pb(wire.ALERT_KIND, request.kind, "kind"),
-            threshold=wire.decimal_from_pb(
-                request.threshold, "threshold", present=request.HasField("threshold")
-            ),
+            kind=enum_from_pb(ALERT_KIND, request.kind, "kind"),
+            threshold=decimal_from_pb(request.threshold, "threshold", present=request.HasField("threshold")),
             symbol=request.symbol or None,
             note=request.note,
         )
-        return pb.CreateAlertResponse(alert=wire.alert_to_pb(alert))
+        return pb.CreateAlertResponse(alert=alert_to_pb(alert))
 
     async def ListAlerts(self, request: pb.ListAlertsRequest, context: Context) -> pb.ListAlertsResponse:
         found = await alerts.list_alerts(self._deps, _caller(), _id(request.portfolio_id))
-        return pb.ListAlertsResponse(alerts=[wire.alert_to_pb(a) for a in found])
+        return pb.ListAlertsResponse(alerts=[alert_to_pb(a) for a in found])
 
     async def DeleteAlert(self, request: pb.DeleteAlertRequest, context: Context) -> pb.DeleteAlertResponse:
         await alerts.delete_alert(
@@ -416,7 +439,7 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             page_token=request.page.page_token,
         )
         return pb.ListAlertTriggersResponse(
-            triggers=[wire.alert_trigger_to_pb(t) for t in page.triggers], page=_page(page.next_page_token)
+            triggers=[alert_trigger_to_pb(t) for t in page.triggers], page=_page(page.next_page_token)
         )
 
     async def ListChanges(self, request: pb.ListChangesRequest, context: Context) -> pb.ListChangesResponse:
@@ -428,7 +451,7 @@ class PortfolioServicer(portfolio_service_pb2_grpc.PortfolioServiceServicer):
             page_token=request.page.page_token,
         )
         return pb.ListChangesResponse(
-            changes=[wire.change_to_pb(c) for c in page.changes], page=_page(page.next_page_token)
+            changes=[change_to_pb(c) for c in page.changes], page=_page(page.next_page_token)
         )
 
 
@@ -453,11 +476,9 @@ def _row_error(problem: RowProblem) -> resources_pb2.RowError:
 def _holding_change(request: pb.AddHoldingRequest | pb.UpdateHoldingRequest) -> holdings.HoldingChange:
     return holdings.HoldingChange(
         symbol=request.symbol,
-        quantity=wire.decimal_from_pb(request.quantity, "quantity"),
-        price=wire.optional_decimal_from_pb(request, "price", "price"),
-        trade_date=wire.optional_date_from_pb(request, "trade_date", "trade_date"),
-        commission=wire.decimal_from_pb(
-            request.commission, "commission", present=request.HasField("commission")
-        ),
+        quantity=decimal_from_pb(request.quantity, "quantity"),
+        price=optional_decimal_from_pb(request, "price", "price"),
+        trade_date=optional_date_from_pb(request, "trade_date", "trade_date"),
+        commission=decimal_from_pb(request.commission, "commission", present=request.HasField("commission")),
         notes=request.notes,
     )

@@ -15,7 +15,8 @@ from eqr_portfolio.domain.events import (
     PortfolioDeleted,
     ShareChanged,
 )
-from eqr_portfolio.wire import ACCESS_ROLE, alert_trigger_to_pb
+from eqr_portfolio.wire.alerts import alert_trigger_to_pb
+from eqr_portfolio.wire.ledger import ACCESS_ROLE
 
 STREAM = StreamSpec(
     "PORTFOLIO",

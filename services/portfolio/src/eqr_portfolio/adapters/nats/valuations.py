@@ -19,7 +19,7 @@ from eqr_platform.protobuf import timestamp_pb
 from eqr_portfolio.domain.book import Book
 from eqr_portfolio.domain.transactions import Portfolio
 from eqr_portfolio.domain.valuation import Quote, Valuation
-from eqr_portfolio.wire import valuation_to_pb
+from eqr_portfolio.wire.valuation import valuation_to_pb
 
 VALUES_STREAM = StreamSpec(
     "PORTFOLIO_VALUES",
