@@ -258,6 +258,9 @@ class Movers(BaseModel):
 
 
 class Breadth(BaseModel):
+    """Counted by market data over the latest quote of every stock in its universe: a figure of
+    ours rather than a source's, so it carries no ``source`` (each quote it counts has one)."""
+
     model_config = _examples(_BREADTH_EXAMPLE)
 
     advancers: int
@@ -301,7 +304,10 @@ class MarketSentiment(BaseModel):
         }
     )
 
-    news_sentiment: float = Field(description="Mean news sentiment over the last 24 hours, -1..+1.")
+    news_sentiment: float = Field(
+        description="Mean news sentiment over the last 24 hours, -1..+1, of the headlines stored from"
+        " every source (each headline names its own)."
+    )
     news_count: int = Field(description="Headlines in that mean.")
     breadth: Breadth
     as_of: datetime | None
