@@ -182,17 +182,27 @@ def test_a_range_that_ends_before_it_starts_has_no_rate() -> None:
 
 def test_the_return_over_the_span_is_the_rate_not_annualised() -> None:
     # 1000 -> 1010 in one day: an annual 1.01 ** 365 - 1 (3678 %), and the day's own 1 %.
-    result = xirr([CashFlow(D0, -1000), CashFlow(D0 + timedelta(days=1), 1010)])
+    one_day = [CashFlow(D0, -1000), CashFlow(D0 + timedelta(days=1), 1010)]
+    result = xirr(one_day)
     assert (result.days, result.rate) == (1, pytest.approx(1.01**365 - 1, rel=1e-9))
-    assert result.over_span == pytest.approx(0.01, rel=1e-9)
+    assert xirr(one_day, over_span=True).rate == pytest.approx(0.01, rel=1e-9)
     # 1000 in, 500 more 100 days later, 1600 out 200 days after the start: the span is 200 days.
     flows = [
         CashFlow(D0, -1000),
         CashFlow(D0 + timedelta(days=100), -500),
         CashFlow(D0 + timedelta(days=200), 1600),
     ]
-    spread = xirr(flows)
-    assert spread.rate is not None
-    assert spread.days == 200
-    assert spread.over_span == pytest.approx((1 + spread.rate) ** (200 / 365) - 1, rel=1e-12)
-    assert xirr([CashFlow(D0, -1000)]).over_span is None
+    annual, spanned = xirr(flows), xirr(flows, over_span=True)
+    assert annual.rate is not None
+    assert spanned.days == 200
+    assert spanned.rate == pytest.approx((1 + annual.rate) ** (200 / 365) - 1, rel=1e-9)
+    assert xirr([CashFlow(D0, -1000)], over_span=True).rate is None
+
+
+@pytest.mark.parametrize("growth", [-0.99, -0.6, -0.1, 0.0, 2.0, 10.0, 1000.0])
+@pytest.mark.parametrize("days", [1, 7])
+def test_large_moves_over_a_short_span_are_their_own_return(growth: float, days: int) -> None:
+    # A day's -10 % is an annual rate of -100 % to a double, a day's +1000 % an overflow: the
+    # span's return must not pass through the annual rate.
+    flows = [CashFlow(D0, -100), CashFlow(D0 + timedelta(days=days), 100 * (1 + growth))]
+    assert xirr(flows, over_span=True).rate == pytest.approx(growth, rel=1e-9, abs=1e-12)

@@ -296,8 +296,10 @@ def _money_weighted(
 ) -> float | None:
     """The period's IRR, treated as its time-weighted return is: annual for a period of a year or
     more, the period's own (not annualised) for a shorter one."""
-    found = money_weighted_return_of_arrays(days, values, net_flows, twr.first_day, twr.last_day)
-    return found.rate if twr.annualised is not None else found.over_span
+    over_span = twr.annualised is None
+    return money_weighted_return_of_arrays(
+        days, values, net_flows, twr.first_day, twr.last_day, over_span=over_span
+    ).rate
 
 
 async def portfolio_performance(

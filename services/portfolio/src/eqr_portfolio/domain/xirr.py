@@ -11,9 +11,11 @@ outwards from 0 for a sign change of the NPV and closes in with Brent's method; 
 sign changes it takes the one nearest 0 %. Each term is scaled so that no power overflows.
 No rate is an answer, not an error: ``XirrResult.rate`` is ``None`` and ``reason`` says why.
 
-The rate is annual. ``XirrResult.over_span`` is the return over the flows' own span, for a
-period under a year (GIPS: such a return is not annualised; a day's 0.5 % is not shown as the
-517 % a year of such days would make).
+The rate is annual, or with ``over_span`` the return over the flows' own span, for a period
+under a year (GIPS: such a return is not annualised; a day's 0.5 % is not shown as the 517 % a
+year of such days would make). The span's return is solved for directly, with the span as the
+unit of time: converting an annual rate back would lose a day's -10 % (an annual rate of
+-100 % to a double) or +1000 % (an overflow).
 """
 
 from __future__ import annotations
@@ -61,21 +63,15 @@ class NoRateReason(StrEnum):
 @dataclass(frozen=True)
 class XirrResult:
     rate: float | None
-    """Annual (Actual/365)."""
+    """Annual (Actual/365), or over the flows' span when asked for ``over_span``."""
     reason: NoRateReason | None = None
     days: int = 0
     """Days from the first flow to the last: the span the money was invested over."""
 
-    @property
-    def over_span(self) -> float | None:
-        """The return of the span itself, not annualised: ``(1 + rate) ** (days / 365) - 1``, what
-        the money earned in its ``days`` (GIPS: a return for less than a year is not annualised)."""
-        if self.rate is None:
-            return None
-        return math.expm1(math.log1p(self.rate) * self.days / _DAYS_PER_YEAR)
 
-
-def xirr(flows: Sequence[CashFlow]) -> XirrResult:
+def xirr(flows: Sequence[CashFlow], *, over_span: bool = False) -> XirrResult:
+    """The rate per year of Actual/365, or, with ``over_span``, per the flows' own span: what the
+    money earned from the first flow to the last, not annualised."""
     found = ViolationCollector()
     dated: list[tuple[date, float]] = []
     for i, flow in enumerate(flows):
@@ -91,25 +87,31 @@ def xirr(flows: Sequence[CashFlow]) -> XirrResult:
     if np.all(cash > 0) or np.all(cash < 0):
         return XirrResult(None, NoRateReason.NO_SIGN_CHANGE)
     first = min(day for day, _ in dated)
-    years = np.array([(day - first).days / _DAYS_PER_YEAR for day, _ in dated])
-    rate = _newton(cash, years)
+    span = (max(day for day, _ in dated) - first).days
+    unit = span if over_span else _DAYS_PER_YEAR
+    periods = np.array([(day - first).days / unit for day, _ in dated])
+    rate = _newton(cash, periods)
     if rate is None:
-        rate = _bracketed(cash, years)
+        rate = _bracketed(cash, periods)
     if rate is None or not -1.0 < rate < math.inf:
         return XirrResult(None, NoRateReason.NO_ROOT)
-    return XirrResult(rate, days=(max(day for day, _ in dated) - first).days)
+    return XirrResult(rate, days=span)
 
 
 def money_weighted_return(
-    points: Sequence[ValuePoint], first_day: date | None = None, last_day: date | None = None
+    points: Sequence[ValuePoint],
+    first_day: date | None = None,
+    last_day: date | None = None,
+    *,
+    over_span: bool = False,
 ) -> XirrResult:
     """The portfolio's IRR over ``first_day``..``last_day`` (default: its whole history). The
     value at the close before ``first_day`` is paid in on that day, each day's net flow is paid
     in (a deposit) or taken out (a withdrawal) on its day, and the value at the close of
     ``last_day`` is taken out on ``last_day``. A day without a point has the last earlier close;
-    before the first point the value is 0."""
+    before the first point the value is 0. ``over_span`` as for ``xirr``."""
     days, values, net_flows = value_arrays(points, "points", allow_negative_values=False)
-    return money_weighted_return_of_arrays(days, values, net_flows, first_day, last_day)
+    return money_weighted_return_of_arrays(days, values, net_flows, first_day, last_day, over_span=over_span)
 
 
 def money_weighted_return_of_arrays(
@@ -118,6 +120,8 @@ def money_weighted_return_of_arrays(
     net_flows: FloatArray,
     first_day: date | None = None,
     last_day: date | None = None,
+    *,
+    over_span: bool = False,
 ) -> XirrResult:
     """``money_weighted_return`` of a series already converted by ``value_arrays``, so that the
     periods of one series share one conversion."""
@@ -135,10 +139,11 @@ def money_weighted_return_of_arrays(
         CashFlow(days[i], -flow) for i, flow in zip(moved.tolist(), net_flows[moved].tolist(), strict=True)
     ]
     flows.append(CashFlow(end, float(values[high - 1]) if high else 0.0))
-    return xirr(flows)
+    return xirr(flows, over_span=over_span)
 
 
 def _newton(cash: FloatArray, years: FloatArray) -> float | None:
+    """``years`` are the flows' times in the rate's unit (years, or spans)."""
     rate = _NEWTON_GUESS
     with np.errstate(all="ignore"):  # an overflow shows as a non-finite NPV and ends the search
         for _ in range(_NEWTON_STEPS):
