@@ -191,16 +191,34 @@ def test_the_drawdown_peak_is_the_highest_value_since_the_alert_began_kept_in_it
     assert evaluate(alert, state, again)[1] is None
 
 
-def test_flows_move_the_drawdown_peak_so_they_are_neither_loss_nor_gain() -> None:
+def test_flows_scale_the_drawdown_peak_so_they_are_neither_loss_nor_gain() -> None:
     alert = AlertDefinition(AlertKind.PORTFOLIO_DRAWDOWN, D(10), rearm_band_percent=D(0))
-    # Peak 100,000; 30,000 withdrawn (peak 70,000) then 64,000 is 8.57% down: no trigger.
-    # 20,000 deposited (peak 90,000): 81,000 is exactly 10% down, a trigger.
+    # Peak 100,000; down 8% at 92,000. 50,000 withdrawn: the 42,000 left is still 8% down (the
+    # peak scales by 42,000 / 92,000 to 45,652.17). A fall to 41,000 is 10.19% down: a trigger.
+    # 100,000 deposited: 141,000 is the same 10.19% down, not a recovery that re-arms it.
     series = valuations(
-        ["100000", "70000", "64000", "84000", "81000"], flows=["0", "-30000", "-30000", "-10000", "-10000"]
+        ["100000", "92000", "42000", "41000", "141000"],
+        flows=["0", "0", "-50000", "-50000", "50000"],
     )
-    triggers = fired(alert, series)
-    assert list(triggers) == [4]
-    assert triggers[4].message == "Portfolio is 10.00% below its peak of 90,000.00 (threshold 10.00%)"
+    state, triggers = AlertState(), {}
+    for index, observation in enumerate(series):
+        state, trigger = evaluate(alert, state, observation)
+        if trigger is not None:
+            triggers[index] = trigger
+    assert list(triggers) == [3]
+    assert triggers[3].message == "Portfolio is 10.19% below its peak of 45,652.17 (threshold 10.00%)"
+    assert state.armed is False
+    assert state.peak is not None
+    assert (1 - D(141000) / state.peak) * 100 == pytest.approx(D("10.19"), abs=D("0.01"))
+
+
+def test_the_stored_peak_moves_up_in_steps_of_a_basis_point() -> None:
+    alert = AlertDefinition(AlertKind.PORTFOLIO_DRAWDOWN, D(10))
+    state, _ = evaluate(alert, AlertState(), valuations(["100000"])[0])
+    nudged, _ = evaluate(alert, state, valuations(["100005"])[0])  # half a basis point higher
+    assert nudged == state  # nothing to write
+    risen, _ = evaluate(alert, state, valuations(["100020"])[0])
+    assert risen.peak == D(100020)
 
 
 def test_a_portfolio_alert_ignores_quotes() -> None:

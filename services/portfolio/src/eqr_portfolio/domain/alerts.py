@@ -15,9 +15,11 @@ Re-arming:
 
 A drawdown is measured from the highest value the portfolio has had since the alert was
 created. The peak is part of the alert's state, so every evaluator (replicas, a restarted
-process) measures from the same one. It moves with external flows: a withdrawal lowers it by
-the amount withdrawn and a deposit raises it, so neither counts as a loss or a gain, while fees
-and losses stay in the drawdown.
+process) measures from the same one. External flows scale it by the flow's share of the value
+(withdrawing half the portfolio halves the peak), so a drawdown is the same percentage before
+and after a deposit or a withdrawal, while fees and losses stay in it. To keep writes of the
+state rare in a rising market, the stored peak moves up only in steps of ``PEAK_STEP`` (one
+basis point): a drawdown reads at most that much low.
 
 Thresholds and observed values of price and value alerts are amounts; those of daily-move and
 drawdown alerts are percents (5 means 5%). A condition holds at the threshold itself.
@@ -42,6 +44,8 @@ HUNDRED = Decimal(100)
 DEFAULT_REARM_BAND_PERCENT = Decimal("0.5")
 MAX_REARM_BAND_PERCENT = Decimal(50)
 THRESHOLD_QUANTUM = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
+PEAK_STEP = Decimal("0.0001")
+CENT = Decimal("0.01")
 
 
 class AlertKind(StrEnum):
@@ -209,11 +213,26 @@ def _evaluate_drawdown(
     if not isinstance(observation, ValuationObservation):
         return state, None
     value, flow = observation.value, observation.net_external_flow
-    peak = value if state.peak is None else max(value, state.peak + flow - state.peak_flow)
-    state = replace(state, peak=peak, peak_flow=flow)
+    peak = _peak_after_flows(state, value, flow)
+    if peak is None or value > peak * (1 + PEAK_STEP):
+        peak = value
+    if peak != state.peak or flow != state.peak_flow:
+        state = replace(state, peak=peak, peak_flow=flow)
     if peak <= ZERO:
         return state, None
     return _cross(alert, state, max(ZERO, (1 - value / peak) * HUNDRED), observation)
+
+
+def _peak_after_flows(state: AlertState, value: Decimal, flow: Decimal) -> Decimal | None:
+    """The stored peak scaled by the flows since it was stored: times the value after them over
+    the value before (``value`` less the flows); None when there is no peak to scale."""
+    if state.peak is None:
+        return None
+    moved = flow - state.peak_flow
+    if moved == 0:
+        return state.peak
+    before = value - moved
+    return (state.peak * value / before).quantize(THRESHOLD_QUANTUM) if before > ZERO else None
 
 
 def _cross(
@@ -293,7 +312,7 @@ def _message(alert: AlertDefinition, state: AlertState, observed: Decimal, obser
         case AlertKind.PORTFOLIO_DRAWDOWN:
             assert state.peak is not None
             return (
-                f"Portfolio is {_percent(observed)} below its peak of {_amount(state.peak)} "
+                f"Portfolio is {_percent(observed)} below its peak of {_amount(state.peak.quantize(CENT))} "
                 f"(threshold {_percent(threshold)})"
             )
 
