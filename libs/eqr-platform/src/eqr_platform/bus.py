@@ -124,8 +124,13 @@ async def consume(
     *,
     stop: asyncio.Event,
     batch: int = 64,
+    on_subscribed: Callable[[], None] | None = None,
 ) -> None:
-    """Durable pull consumer: ack after ``handle`` returns, nak with backoff when it raises."""
+    """Durable pull consumer: ack after ``handle`` returns, nak with backoff when it raises.
+
+    ``on_subscribed`` runs once the consumer exists (created or found again): a consumer that
+    starts from new messages only (``DeliverPolicy.NEW``) has missed whatever came before, and
+    this is where its owner makes up for it."""
     subscription = await js.pull_subscribe(
         spec.filter_subject,
         durable=spec.durable,
@@ -137,6 +142,8 @@ async def consume(
             inactive_threshold=spec.inactive_threshold_seconds,
         ),
     )
+    if on_subscribed is not None:
+        on_subscribed()
     while not stop.is_set():
         try:
             messages = await subscription.fetch(batch, timeout=1.0)
@@ -169,6 +176,7 @@ async def consume_until_stopped(
     handle: Callable[[Msg], Awaitable[None]],
     *,
     stop: asyncio.Event,
+    on_subscribed: Callable[[], None] | None = None,
 ) -> None:
     """``consume``, subscribed again whenever it fails: half a second after a hiccup in a consumer
     that had been running, a pause growing to 30 s while the stream (another service's, not
@@ -177,7 +185,7 @@ async def consume_until_stopped(
     while not stop.is_set():
         started = time.monotonic()
         try:
-            await consume(js, spec, handle, stop=stop)
+            await consume(js, spec, handle, stop=stop, on_subscribed=on_subscribed)
         except Exception as exc:
             if time.monotonic() - started > _RETRY_MAX_SECONDS:
                 delay = _RETRY_MIN_SECONDS

@@ -198,9 +198,13 @@ async def test_instance_consumers_each_see_every_message(
             if len(got) == expected:
                 stop.set()
 
-        await asyncio.wait_for(consume(js, spec, handle, stop=stop), 15)
+        await asyncio.wait_for(
+            consume(js, spec, handle, stop=stop, on_subscribed=lambda: subscribed.append(name)), 15
+        )
 
+    subscribed: list[str] = []
     await asyncio.gather(run("a", shared.for_instance("a"), 20), run("b", shared.for_instance("b"), 20))
     assert seen["a"] == seen["b"] == [str(n) for n in range(20)]
+    assert sorted(subscribed) == ["a", "b"]
     info = await js.consumer_info(stream, "test--shared--a")
     assert info.config.inactive_threshold == 600.0

@@ -514,6 +514,28 @@ async def test_a_ledger_change_replays_the_book_and_revalues_without_a_quote(wor
     assert [p.market_value for p in world.publisher.published] == [D(10_500), D(4_000) + 60 * D(110)]
 
 
+async def test_missed_ledger_events_replay_every_book_and_find_new_portfolios(world: World) -> None:
+    fund(world)
+    await world.live.seed()
+    await world.tick("110")
+    # Written while no consumer was there to hear of it: a fill and a whole new portfolio.
+    world.record(TransactionKind.BUY, symbol="AAPL", quantity=D(10), price=D(100))
+    newcomer = Portfolio(uuid4(), OWNER, "New", "", "USD", None, LedgerPolicy(), T0, T0)
+    world.store.portfolios[newcomer.id] = newcomer
+    world.store.ledgers[newcomer.id] = [
+        Transaction(uuid4(), TransactionKind.BUY, DAY, 1, symbol="AAPL", quantity=D(1), price=D(100))
+    ]
+
+    world.live.ledger_events_missed()
+    await world.tick("110")
+
+    latest = {p.portfolio_id: p.market_value for p in world.publisher.published[1:]}
+    assert latest == {
+        world.portfolio_id: D(4_000) + 60 * D(110),
+        newcomer.id: D(110),
+    }  # tracking cash: an implied deposit
+
+
 async def test_holdings_without_a_streamed_quote_are_priced_from_market_data(world: World) -> None:
     fund(world)
     world.record(TransactionKind.BUY, symbol="MSFT", quantity=D(10), price=D(300))

@@ -91,6 +91,7 @@ class LiveValuation:
         self._settle_after: dict[UUID, float] = {}
         """Portfolios whose expired contracts could not all be settled: not tried again before
         this monotonic time, unless their ledger changes."""
+        self._reseed = False
 
     # Events, called by the stream consumers.
 
@@ -107,6 +108,13 @@ class LiveValuation:
         self._settle_after.pop(portfolio_id, None)  # a deposit may be what a settlement lacked
         self._stale.add(portfolio_id)
         self._dirty.add(portfolio_id)
+
+    def ledger_events_missed(self) -> None:
+        """Ledger events may have gone by unseen (the consumer was created, or created again after
+        the server dropped it): read every book again and learn of new portfolios on the next tick."""
+        self._stale.update(self._books)
+        self._dirty.update(self._books)
+        self._reseed = True
 
     def portfolio_deleted(self, portfolio_id: UUID) -> None:
         self._index(portfolio_id, frozenset())
@@ -146,6 +154,8 @@ class LiveValuation:
 
     async def tick(self) -> None:
         """One round of work; failures are logged, never raised: the loop must go on."""
+        if self._reseed:
+            self._reseed = not await self.seed()
         unseen, self._unseen = self._unseen, {}
         dirty, self._dirty = self._dirty, set()
         try:

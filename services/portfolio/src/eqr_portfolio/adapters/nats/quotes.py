@@ -43,7 +43,8 @@ PORTFOLIO_CONSUMER = ConsumerSpec(
     filter_subject="eqr.portfolio.>",
     deliver_policy=DeliverPolicy.NEW,
 )
-"""New events only: on start the books are replayed from the database anyway."""
+"""New events only: whenever the consumer is created (at start, or again after the server dropped
+it) the books are read again from the database (``LiveValuation.ledger_events_missed``)."""
 
 
 def quote_from_event(data: bytes) -> QuoteObservation | None:
@@ -107,7 +108,8 @@ async def follow_portfolio_events(
     js: JetStreamContext, live: LiveValuation, instance: str, stop: asyncio.Event
 ) -> None:
     spec = PORTFOLIO_CONSUMER.for_instance(instance)
-    await consume_until_stopped(js, spec, portfolio_event_handler(live), stop=stop)
+    handle = portfolio_event_handler(live)
+    await consume_until_stopped(js, spec, handle, stop=stop, on_subscribed=live.ledger_events_missed)
 
 
 def _uuid(text: str) -> UUID | None:
