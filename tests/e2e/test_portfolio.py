@@ -499,6 +499,7 @@ def test_a_back_dated_template_portfolio_buys_at_that_days_closes(api: httpx.Cli
         ("performance", {"from": "0001-01-01"}, "query.from"),
         ("risk", {"from": "0001-01-01"}, "query.from"),
         ("performance", {"to": "1899-12-31"}, "query.to"),
+        ("realized-gains", {"from": "0001-01-01"}, "query.from"),
     ],
 )
 def test_dates_before_the_calendar_are_422s_naming_the_field(
@@ -509,3 +510,26 @@ def test_dates_before_the_calendar_are_422s_naming_the_field(
         _record(api, owner, pid, kind="deposit", trade_date=str(LAST_YEAR), amount="1000").status_code == 201
     )
     assert_problem(api.get(f"/portfolios/{pid}/{route}", params=params, headers=owner.headers), 422, field)
+
+
+def test_a_template_dated_before_the_calendar_names_trade_date(api: httpx.Client, owner: Account) -> None:
+    body = {
+        "template_id": "builtin:sixty-forty",
+        "portfolio": {"name": "Too old"},
+        "initial_cash": "1000",
+        "trade_date": "1850-01-02",
+    }
+    assert_problem(api.post("/portfolios/from-template", json=body, headers=owner.headers), 422, "trade_date")
+
+
+def test_an_imported_document_the_ledger_refuses_names_the_entry(api: httpx.Client, owner: Account) -> None:
+    pid = _create(api, owner)["id"]
+    document = api.get(f"/portfolios/{pid}/export", headers=owner.headers).json()
+    trade = {"symbol": "AAPL", "price": "100", "amount": "0", "ratio": "0", "commission": "0", "notes": ""}
+    document["transactions"] = [
+        {**trade, "kind": "buy", "trade_date": str(LAST_YEAR), "quantity": "1"},
+        {**trade, "kind": "sell", "trade_date": str(TODAY), "quantity": "2"},
+    ]
+    assert_problem(
+        api.post("/portfolios/import", json=document, headers=owner.headers), 422, "transactions[1].quantity"
+    )

@@ -63,7 +63,7 @@ class ClosedLot(BaseModel):
     holding_days: int = Field(description="Calendar days from `opened_on` to `closed_on`.")
     long_term: bool = Field(
         description="Held more than a year: closed after the first anniversary of `opened_on` "
-        "(28 February for a lot opened on 29 February)."
+        "(28 February for a lot opened on 29 February). Never for a covered short (negative quantity)."
     )
     multiplier: int = Field(description="Shares per unit of quantity: 100 for an option contract, else 1.")
     transaction_id: UUID = Field(description="The trade that closed it.")

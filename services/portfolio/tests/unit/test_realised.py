@@ -211,6 +211,18 @@ def test_a_covered_short_reports_the_short_sale_as_proceeds() -> None:
     ]
 
 
+def test_a_short_covered_after_a_year_is_still_short_term() -> None:
+    report = realised_report(
+        replay(
+            [sell(date(2023, 1, 3), "SHT", "10", "50"), buy(date(2024, 2, 1), "SHT", "10", "40")],
+            SHORTS,
+        )
+    )
+    (lot,) = report.lots
+    assert (lot.holding_days, lot.long_term) == (394, False)
+    assert (report.totals.short_term_pnl, report.totals.long_term_pnl) == (D(100), D(0))
+
+
 def test_filters_by_closing_date_and_symbol_and_totals_cover_only_what_matches() -> None:
     ledger = [
         *ROUND_TRIP,

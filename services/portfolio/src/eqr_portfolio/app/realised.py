@@ -11,6 +11,7 @@ from eqr_portfolio.app.caller import Caller, load_portfolio
 from eqr_portfolio.app.dependencies import Dependencies
 from eqr_portfolio.app.ledger_cache import read_ledger
 from eqr_portfolio.domain.access import require_read
+from eqr_portfolio.domain.dates import check_dates
 from eqr_portfolio.domain.drafts import normalise_symbol
 from eqr_portfolio.domain.errors import ValidationFailed
 from eqr_portfolio.domain.realised import LotPosition, RealisedLot, RealisedReport, realised_report
@@ -57,6 +58,7 @@ async def realised_gains(
     order, so a page follows on from the previous one even after the ledger changed."""
     limit = page_limit(page_size, default=deps.limits.default_page_size, maximum=deps.limits.max_page_size)
     after = _after(page_token)
+    check_dates(start_date=first_day, end_date=last_day)
     if first_day is not None and last_day is not None and first_day > last_day:
         raise ValidationFailed.single("start_date", "must not be after end_date")
     wanted = normalise_symbol(symbol, "symbol") if symbol.strip() else None

@@ -12,6 +12,7 @@ from eqr_portfolio.app.dependencies import Dependencies
 from eqr_portfolio.app.ledger import append_entries, validated
 from eqr_portfolio.app.portfolios import add_portfolio
 from eqr_portfolio.app.valuation import closes_at
+from eqr_portfolio.domain.dates import check_dates
 from eqr_portfolio.domain.drafts import TransactionDraft
 from eqr_portfolio.domain.errors import NotFound, ValidationFailed
 from eqr_portfolio.domain.portfolios import PortfolioSettingsDraft
@@ -84,6 +85,9 @@ async def create_from_template(
     template = await find_template(deps, caller, template_id)
     today = deps.clock.now().date()
     day = trade_date or today
+    check_dates(trade_date=day)
+    if day > today:
+        raise ValidationFailed.single("trade_date", "must not be in the future")
     prices = await _prices(deps, list(template.weights), day, today)
     missing = sorted(set(template.weights) - set(prices))
     if missing:

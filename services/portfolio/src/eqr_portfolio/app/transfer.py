@@ -112,7 +112,10 @@ async def import_portfolio(deps: Dependencies, caller: Caller, content: str) -> 
     )
     async with deps.unit_of_work() as uow:
         portfolio = await add_portfolio(uow, caller, settings, deps.clock.now(), "portfolio.imported")
-        stored, _ = await append_entries(deps, uow, caller, portfolio, drafts, "transaction.imported", "")
+        try:
+            stored, _ = await append_entries(deps, uow, caller, portfolio, drafts, "transaction.imported", "")
+        except RejectedEntry as exc:
+            raise ValidationFailed.single(f"transactions[{exc.index}].{exc.field}", exc.reason) from None
         await uow.commit()
     return portfolio, len(stored)
 

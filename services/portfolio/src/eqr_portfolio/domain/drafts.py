@@ -131,9 +131,9 @@ def validate_draft(draft: TransactionDraft, *, today: date, field_prefix: str = 
     kind = as_choice(draft.kind, TransactionKind)
     if kind is None:
         violation("kind", f"must be one of {', '.join(TransactionKind)}")
-    date_problem = _trade_date_problem(draft.trade_date, today)
-    if date_problem:
-        violation("trade_date", date_problem)
+    trade_date_problem = _trade_date_problem(draft.trade_date, today)
+    if trade_date_problem:
+        violation("trade_date", trade_date_problem)
     symbol, symbol_problem = _symbol(draft.symbol, kind)
     if symbol_problem:
         violation("symbol", symbol_problem)

@@ -15,8 +15,8 @@ The rules, so that every figure can be checked against the book:
 - **Holding period** is the calendar days from ``opened_on`` to ``closed_on``. A lot is
   **long-term** when it was held for more than a year: closed after the first anniversary of
   the day it was opened (a lot opened on 29 February has its anniversary on 28 February).
-  The same calendar rule applies to covered shorts; tax rules that treat short sales or wash
-  sales differently are not modelled.
+  A covered short is never long-term: what closing a short sale gains is a short-term gain,
+  however long the short was open. Wash sales are not modelled.
 - **Totals** cover every lot the filters match, per symbol (closed-out symbols included, with
   ``held`` false) and for the portfolio. Without filters the portfolio's realised P&L is the
   book's, the figure valuations report, to the last digit.
@@ -62,7 +62,7 @@ class RealisedLot:
 
     @property
     def long_term(self) -> bool:
-        return is_long_term(self.lot.opened_on, self.lot.closed_on)
+        return self.lot.quantity > 0 and is_long_term(self.lot.opened_on, self.lot.closed_on)
 
     @property
     def multiplier(self) -> Decimal:
