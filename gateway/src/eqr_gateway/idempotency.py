@@ -15,6 +15,7 @@ share) or with another body is a client error, not a replay.
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlencode
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -61,7 +62,8 @@ async def idempotency_key(
     if key is None:
         return
     scoped = _scoped_key(await optional_principal(request), request, key)
-    fingerprint = _fingerprint(request.url.path, request.url.query, await request.body())
+    query = urlencode(sorted(request.query_params.multi_items()))  # a retry may order them otherwise
+    fingerprint = _fingerprint(request.url.path, query, await request.body())
     store = get_resources(request).idempotency
     owner = await store.claim(scoped, fingerprint)
     request.scope.setdefault("state", {})[_STATE_KEY] = _Claim(store, scoped, owner, fingerprint)
