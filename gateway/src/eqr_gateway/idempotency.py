@@ -15,9 +15,9 @@ share) or with another body is a client error, not a replay.
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlencode
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import Response
