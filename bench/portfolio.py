@@ -67,9 +67,10 @@ DIVIDEND_YIELD_PER_QUARTER = Decimal("0.004")
 """A flat stand-in for payouts: the ledger's dividends need not match the simulator's."""
 COMMISSION = Decimal(1)
 SELLERS = 6
-SPLIT_DROP = 0.5
-"""A raw close below half the one before is a split (the simulator's are 4:1): such names are
-left out, so the notebook peer can take quantities as a plain cumulative sum of trades."""
+SPLIT_DROP = 0.7
+"""A raw close below 70% of the one before is a split (the simulator's are 2, 3, 4 or 10 for 1,
+and a 2-for-1 on a rising day still leaves the close near half): such names are left out, so the
+notebook peer can take quantities as a plain cumulative sum of trades."""
 TRADING_DAYS_PER_YEAR = 252
 CENT = Decimal("0.01")
 CSV_HEADER = "date,type,symbol,quantity,price,amount,commission,notes"
