@@ -12,30 +12,32 @@ from datetime import timedelta
 import httpx
 
 from eqr.market_data.v1 import market_data_service_pb2, market_data_service_pb2_grpc
-from eqr_market_data.adapters.cache import RedisHistoryCache, RedisOverviewCache, RedisQuoteCache
+from eqr_market_data.adapters.cache import (
+    RedisHistoryCache,
+    RedisOverviewCache,
+    RedisQuoteCache,
+    RedisRefreshMarks,
+)
 from eqr_market_data.adapters.calendar import NyseCalendar
 from eqr_market_data.adapters.clock import SystemClock
 from eqr_market_data.adapters.db.store import SqlMarketStore
 from eqr_market_data.adapters.db.tables import MIGRATIONS, SCHEMA, outbox
 from eqr_market_data.adapters.feed import NatsQuoteFeed
-from eqr_market_data.adapters.providers import AlphaVantageSource, FinnhubSource, YahooSource
 from eqr_market_data.adapters.publisher import EVENTS_STREAM, QUOTES_STREAM, JetStreamQuotePublisher
-from eqr_market_data.adapters.simulator import SimulatorSource
 from eqr_market_data.api.errors import ERRORS
 from eqr_market_data.api.servicer import MarketDataServicer
 from eqr_market_data.app.closes import ClosesService
-from eqr_market_data.app.history import HistoryService
+from eqr_market_data.app.daily_ingest import DailyIngest
 from eqr_market_data.app.ingest import BarImporter, ImportReport
 from eqr_market_data.app.live import Ticker
-from eqr_market_data.app.ports import MarketDataSource
-from eqr_market_data.app.quotes import QuoteService
+from eqr_market_data.app.live_checks import LiveChecks
+from eqr_market_data.app.quote_quality import QuoteScreen
 from eqr_market_data.app.service import MarketDataApp
-from eqr_market_data.app.sources import SourceChain
 from eqr_market_data.app.universe import Universe
-from eqr_market_data.domain.simulator.market import SimulatedMarket
+from eqr_market_data.composition import Ports, compose, configure_sources, directory, source_chain
 from eqr_market_data.settings import MarketDataSettings
 from eqr_platform import bus
-from eqr_platform.cache import SingleFlight, connect_redis
+from eqr_platform.cache import connect_redis
 from eqr_platform.db import OutboxRelay, create_engine
 from eqr_platform.db.migrations import upgrade
 from eqr_platform.grpc.jwks import jwks_from_auth_service
@@ -50,39 +52,30 @@ def migrate(settings: MarketDataSettings) -> None:
     upgrade(settings.database_url, SCHEMA, MIGRATIONS)
 
 
-def _providers(settings: MarketDataSettings, http: httpx.AsyncClient) -> dict[str, MarketDataSource]:
-    """The real providers that are configured (an API key where one is needed)."""
-    providers: dict[str, MarketDataSource] = {
-        "yahoo": YahooSource(http, base_url=settings.yahoo_base_url),
-    }
-    if settings.alphavantage_api_key:
-        providers["alphavantage"] = AlphaVantageSource(
-            http, settings.alphavantage_api_key.get_secret_value(), base_url=settings.alphavantage_base_url
-        )
-    if settings.finnhub_api_key:
-        providers["finnhub"] = FinnhubSource(
-            http, settings.finnhub_api_key.get_secret_value(), base_url=settings.finnhub_base_url
-        )
-    return providers
-
-
 async def import_file(
     settings: MarketDataSettings, symbol: str, content: bytes, file_format: str, *, dry_run: bool
 ) -> ImportReport:
-    """The CLI's end-of-day import: the same checks and storage as the admin endpoint."""
+    """The CLI's end-of-day import: the same checks and storage as the admin endpoint (an
+    unknown symbol is looked up through the configured sources, as the service would)."""
     engine = create_engine(settings.database_url)
     redis = connect_redis(settings.redis_url)
+    http = httpx.AsyncClient(timeout=PROVIDER_TIMEOUT, follow_redirects=False)
     try:
         store = SqlMarketStore(engine)
+        calendar, clock = NyseCalendar(), SystemClock()
+        configured = configure_sources(settings, http, store=store, calendar=calendar, clock=clock)
+        sources = source_chain(configured, settings, clock, exchange=calendar)
+        universe = Universe(await store.instruments())
+        history_cache = RedisHistoryCache(redis, ttl_seconds=settings.history_cache_ttl_seconds)
         importer = BarImporter(
-            Universe(await store.instruments()),
+            directory(universe, store, sources, RedisRefreshMarks(redis), settings, clock),
             store,
-            RedisHistoryCache(redis, ttl_seconds=settings.history_cache_ttl_seconds),
-            NyseCalendar(),
-            SystemClock(),
+            DailyIngest(store, history_cache, calendar, sources.rank),
+            clock,
         )
         return await importer.import_bars(symbol, file_format, content, dry_run=dry_run)
     finally:
+        await http.aclose()
         await redis.aclose()
         await engine.dispose()
 
@@ -95,79 +88,50 @@ class Runtime:
 
 
 @asynccontextmanager
-async def runtime(settings: MarketDataSettings) -> AsyncIterator[Runtime]:
-    """Everything the service runs on, built and torn down in order."""
+async def runtime(
+    settings: MarketDataSettings, *, http: httpx.AsyncClient | None = None
+) -> AsyncIterator[Runtime]:
+    """Everything the service runs on, built and torn down in order. ``http``: the client the
+    providers use (tests pass one over recorded answers); made here when not given."""
     clock = SystemClock()
     calendar = NyseCalendar(always_open=settings.calendar_mode == "always")
     engine = create_engine(settings.database_url)
     redis = connect_redis(settings.redis_url)
     nats_client, js = await bus.connect(settings.nats_url, name="market-data")
-    http = httpx.AsyncClient(timeout=PROVIDER_TIMEOUT, follow_redirects=False)
+    client = http or httpx.AsyncClient(timeout=PROVIDER_TIMEOUT, follow_redirects=False)
     try:
         await bus.ensure_streams(js, [QUOTES_STREAM, EVENTS_STREAM])
         store = SqlMarketStore(engine)
-        providers = _providers(settings, http)
-        simulator: SimulatorSource | None = None
-        if "simulator" in settings.sources:
-            simulator = SimulatorSource(
-                SimulatedMarket(settings.simulator_seed),
-                store,
-                calendar,
-                years=settings.simulator_history_years,
-            )
-            written = await simulator.backfill(clock.now())
+        configured = configure_sources(settings, client, store=store, calendar=calendar, clock=clock)
+        if configured.live is not None:
+            written = await configured.live.backfill(clock.now())
             log.info("simulator history ready", extra={"bars_written": written})
-        chain_sources: list[MarketDataSource] = [
-            simulator if name == "simulator" and simulator else providers[name]
-            for name in settings.sources
-            if (name == "simulator" and simulator) or name in providers
-        ]
-        sources = SourceChain(
-            chain_sources, clock, max_quote_age=timedelta(seconds=settings.quote_max_age_seconds)
-        )
-        universe = Universe(await store.instruments())
         quote_cache = RedisQuoteCache(redis, ttl_ms=settings.quote_cache_ttl_ms)
         history_cache = RedisHistoryCache(redis, ttl_seconds=settings.history_cache_ttl_seconds)
-        quotes = QuoteService(
-            universe, sources, quote_cache, SingleFlight(), max_batch=settings.max_batch_symbols
+        ports = Ports(
+            store=store,
+            quote_cache=quote_cache,
+            history_cache=history_cache,
+            closes_cache=history_cache,
+            overview_cache=RedisOverviewCache(redis, ttl_ms=settings.overview_cache_ttl_ms),
+            marks=RedisRefreshMarks(redis),
+            feed=NatsQuoteFeed(nats_client),
         )
-        history = HistoryService(
-            universe, store, sources, quotes, history_cache, SingleFlight(), calendar, clock
-        )
-        closes = ClosesService(
-            universe,
-            store,
-            history,
-            quotes,
-            history_cache,
-            SingleFlight(),
-            calendar,
-            clock,
-            max_queries=settings.max_batch_symbols,
-        )
-        importer = BarImporter(universe, store, history_cache, calendar, clock)
-        app = MarketDataApp(
-            universe,
-            store,
-            sources,
-            quotes,
-            history,
-            importer,
-            NatsQuoteFeed(nats_client),
-            RedisOverviewCache(redis, ttl_ms=settings.overview_cache_ttl_ms),
-            SingleFlight(),
-            calendar,
-            clock,
+        composed = await compose(
+            settings, configured, ports, calendar=calendar, exchange=NyseCalendar(), clock=clock
         )
         background: list[BackgroundTask] = [OutboxRelay(engine, outbox, js).run]
-        if simulator is not None:
+        if configured.fallback is not None:
+            background.append(configured.fallback.run)
+        if configured.live is not None:
+            screen = QuoteScreen(composed.quality, max_age=timedelta(seconds=settings.quote_max_age_seconds))
             ticker = Ticker(
-                simulator,
+                configured.live,
                 quote_cache,
                 JetStreamQuotePublisher(js),
                 store,
-                history_cache,
-                app.refresh_overview,
+                LiveChecks(composed.universe, screen, composed.quality, composed.ingest),
+                composed.app.refresh_overview,
                 calendar,
                 clock,
                 interval_seconds=settings.tick_interval_seconds,
@@ -176,9 +140,10 @@ async def runtime(settings: MarketDataSettings) -> AsyncIterator[Runtime]:
             )
             await ticker.step(asyncio.get_running_loop().time())
             background.append(ticker.run)
-        yield Runtime(app, closes, background)
+        yield Runtime(composed.app, composed.closes, background)
     finally:
-        await http.aclose()
+        if http is None:
+            await client.aclose()
         await nats_client.close()
         await redis.aclose()
         await engine.dispose()

@@ -1,15 +1,22 @@
-"""Every knob of the market-data service, as an env var with a safe default."""
+"""Every knob of the market-data service, as an env var with a safe default.
+
+A source list the service cannot honour is a start-up error, not a silent fallback (ADR 16):
+an unknown or repeated name, a provider listed without its API key, a base URL that is not
+an http(s) URL.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from eqr_platform.settings import ServiceSettings
 
 KNOWN_SOURCES = ("simulator", "alphavantage", "yahoo", "finnhub")
+NEEDS_API_KEY = ("alphavantage", "finnhub")
 
 
 class MarketDataSettings(ServiceSettings):
@@ -23,7 +30,8 @@ class MarketDataSettings(ServiceSettings):
     """The auth service, whose JWKS verifies the admin calls' tokens."""
 
     sources: Annotated[tuple[str, ...], NoDecode] = ("simulator",)
-    """Ordered: the first source that answers serves; the response names it."""
+    """Ordered: the first source that answers serves; the response names it. The simulator's
+    live market (back-fill, ticker, published quotes) runs only when it is first."""
 
     simulator_seed: int = 42
     simulator_history_years: int = Field(10, ge=1, le=15)
@@ -43,6 +51,12 @@ class MarketDataSettings(ServiceSettings):
     quote_store_interval_seconds: float = Field(5.0, gt=0)
     """How often live quotes are written to PostgreSQL (they are in Redis at once)."""
     max_batch_symbols: int = Field(500, ge=1)
+    news_refresh_minutes: float = Field(60.0, gt=0)
+    """Stored news of a symbol (or the market) asks the sources again after this long."""
+    fundamentals_refresh_hours: float = Field(24.0, gt=0)
+    """Stored statements of a symbol ask the sources again after this long."""
+    instrument_refresh_hours: float = Field(24.0, gt=0)
+    """An instrument described by a source other than the first asks the sources again after this long."""
 
     alphavantage_api_key: SecretStr | None = None
     alphavantage_base_url: str = "https://www.alphavantage.co"
@@ -63,5 +77,34 @@ class MarketDataSettings(ServiceSettings):
     def _known_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [name for name in value if name not in KNOWN_SOURCES]
         if unknown or not value:
-            raise ValueError(f"MARKET_DATA_SOURCES must list some of {', '.join(KNOWN_SOURCES)}; got {value}")
+            raise ValueError(
+                f"MARKET_DATA_SOURCES must list some of {', '.join(KNOWN_SOURCES)}; got {','.join(value)!r}"
+            )
+        repeated = sorted({name for name in value if value.count(name) > 1})
+        if repeated:
+            raise ValueError(f"MARKET_DATA_SOURCES lists {', '.join(repeated)} more than once")
         return value
+
+    @field_validator("alphavantage_base_url", "yahoo_base_url", "finnhub_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http(s) URL; got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _keys_of_listed_providers(self) -> MarketDataSettings:
+        missing = [name for name in self.sources if name in NEEDS_API_KEY and not self.api_key(name)]
+        if missing:
+            needed = ", ".join(f"MARKET_DATA_{name.upper()}_API_KEY" for name in missing)
+            raise ValueError(
+                f"MARKET_DATA_SOURCES lists {', '.join(missing)} but {needed} is not set: "
+                "set the key or take the provider out of the list"
+            )
+        return self
+
+    def api_key(self, provider: str) -> str:
+        """The provider's API key ("" when unset or blank)."""
+        secret: SecretStr | None = getattr(self, f"{provider}_api_key", None)
+        return secret.get_secret_value().strip() if secret is not None else ""

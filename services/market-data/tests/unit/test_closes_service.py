@@ -13,7 +13,11 @@ import pytest
 
 from eqr.market_data.v1 import market_data_service_pb2 as pb
 from eqr_market_data.app.closes import MAX_TOTAL_SPAN_DAYS, ClosesQuery, ClosesService
+from eqr_market_data.app.daily_freshness import DailyFreshness
+from eqr_market_data.app.daily_supply import DailySupply
+from eqr_market_data.app.instruments import InstrumentDirectory
 from eqr_market_data.app.ports import CloseSlice, PackedCloses
+from eqr_market_data.app.sources import DailyHistory
 from eqr_market_data.app.universe import Universe
 from eqr_market_data.domain.errors import InvalidRequest
 from eqr_market_data.domain.model import (
@@ -70,16 +74,22 @@ class FakeStore:
     async def corporate_actions(self, symbol: str) -> list[CorporateAction]:
         return self.actions
 
+    async def instruments(self) -> list[Instrument]:
+        return []
+
 
 @dataclass
-class FakeHistory:
-    """The sources behind ``HistoryService.fetch_daily``: they have nothing more."""
+class FakeSources:
+    """The fallback chain behind ``DailySupply``: the sources have nothing more."""
 
     fetched: list[tuple[str, date, date]] = field(default_factory=list)
 
-    async def fetch_daily(self, symbol: str, first: date, last: date) -> list[Bar]:
+    async def daily_history(self, symbol: str, first: date, last: date) -> DailyHistory:
         self.fetched.append((symbol, first, last))
-        return []
+        return DailyHistory([], [], "simulated")
+
+    def rank(self, source: str) -> int:
+        return 0
 
 
 @dataclass
@@ -134,20 +144,30 @@ class FixedClock:
 @dataclass
 class World:
     store: FakeStore = field(default_factory=FakeStore)
-    history: FakeHistory = field(default_factory=FakeHistory)
+    sources: FakeSources = field(default_factory=FakeSources)
     quotes: FakeQuotes = field(default_factory=FakeQuotes)
     cache: DictClosesCache = field(default_factory=DictClosesCache)
 
     def service(self, max_queries: int = 500) -> ClosesService:
         universe = Universe([Instrument(s, s, "NYSE", "USD", AssetClass.EQUITY) for s in SYMBOLS])
-        return ClosesService(
+        directory = InstrumentDirectory(
             universe,
             self.store,  # type: ignore[arg-type]
-            self.history,  # type: ignore[arg-type]
+            self.sources,  # type: ignore[arg-type]
+            None,  # type: ignore[arg-type]  # no refresh: every symbol is described by the primary
+            SingleFlight(),
+            FixedClock(),
+            refresh_every=timedelta(days=1),
+        )
+        freshness = DailyFreshness(WeekdayCalendar(), FixedClock(), self.sources.rank)
+        daily = DailySupply(self.store, self.sources, None, freshness)  # type: ignore[arg-type]
+        return ClosesService(
+            directory,
+            self.store,  # type: ignore[arg-type]
+            daily,
             self.quotes,  # type: ignore[arg-type]
             self.cache,
             SingleFlight(),
-            WeekdayCalendar(),
             FixedClock(),
             max_queries=max_queries,
         )
@@ -194,13 +214,13 @@ async def test_an_empty_recent_slice_skips_the_sources_before_any_session_closed
         replies, _ = await _replies(service, [_raw(s, saturday) for s in SYMBOLS])
         assert all(_pairs(m) == [(TODAY, 150.5)] for m in replies)  # only the live close
     assert len(world.store.reads) == 1
-    assert world.history.fetched == []  # Monday's session has not closed: no source can have its bar
+    assert world.sources.fetched == []  # Monday's session has not closed: no source can have its bar
 
 
 async def test_an_empty_slice_with_a_closed_session_asks_the_sources() -> None:
     world = World(store=FakeStore(bars={}))
     await world.service().closes([_raw("S00", FRIDAY, FRIDAY)])
-    assert world.history.fetched == [("S00", FRIDAY, FRIDAY)]
+    assert world.sources.fetched == [("S00", FRIDAY, FRIDAY)]
 
 
 async def test_new_bars_landing_move_the_revision_and_are_read() -> None:

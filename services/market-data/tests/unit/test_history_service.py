@@ -11,8 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from eqr.market_data.v1 import market_data_service_pb2 as pb
+from eqr_market_data.app.daily_freshness import DailyFreshness
+from eqr_market_data.app.daily_supply import DailySupply
 from eqr_market_data.app.history import HistoryService
+from eqr_market_data.app.instruments import InstrumentDirectory
 from eqr_market_data.app.ports import PackedBars
+from eqr_market_data.app.quality_log import QualityLog
 from eqr_market_data.app.universe import Universe
 from eqr_market_data.domain.model import (
     ActionKind,
@@ -23,6 +27,7 @@ from eqr_market_data.domain.model import (
     Interval,
     Quote,
 )
+from eqr_market_data.domain.quality import QualityIssue, Severity
 from eqr_market_data.wire import history_to_pb, pack_bars, read_packed, unpack_bars
 from eqr_platform.cache import SingleFlight
 
@@ -97,12 +102,37 @@ class FixedClock:
         return NOW
 
 
+class WeekdayCalendar:
+    def sessions(self, start: date, end: date) -> list[date]:
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        return [d for d in days if d.weekday() < 5]
+
+    def session_bounds(self, day: date) -> tuple[datetime, datetime]:
+        return _day(day) + timedelta(hours=14, minutes=30), _day(day) + timedelta(hours=21)
+
+    def is_open(self, at: datetime) -> bool:
+        return True
+
+
 def _service(store: FakeStore, quotes: FakeQuotes, cache: DictHistoryCache) -> HistoryService:
     universe = Universe([Instrument("JPM", "JPMorgan Chase", "NYSE", "USD", AssetClass.EQUITY)])
-    return HistoryService(
+    directory = InstrumentDirectory(
         universe,
         store,  # type: ignore[arg-type]
-        None,  # type: ignore[arg-type]  # the store has every day asked for: no source is asked
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        SingleFlight(),
+        FixedClock(),
+        refresh_every=timedelta(days=1),
+    )
+    freshness = DailyFreshness(WeekdayCalendar(), FixedClock(), lambda source: 0)
+    # The store has every day asked for: no source is asked.
+    daily = DailySupply(store, None, None, freshness)  # type: ignore[arg-type]
+    return HistoryService(
+        directory,
+        store,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        daily,
         quotes,  # type: ignore[arg-type]
         cache,
         SingleFlight(),
@@ -211,4 +241,89 @@ def test_packing_keeps_intraday_starts_to_the_microsecond() -> None:
     bars = [replace(_bar(date(2026, 3, 2), 50.0), start=start + timedelta(minutes=i)) for i in range(3)]
     assert [b.start for b in unpack_bars("JPM", Interval.D1, read_packed(pack_bars(bars).data))] == [
         b.start for b in bars
+    ]
+
+
+# --- intraday: checked, and adjusted on request ----------------------------------------------
+
+
+@dataclass
+class MinuteSource:
+    """One-minute bars of a source, as it gives them."""
+
+    minutes: list[Bar]
+    name: str = "simulated"
+
+    async def intraday_bars(
+        self, symbol: str, interval: Interval, start: datetime, end: datetime
+    ) -> list[Bar]:
+        return [bar for bar in self.minutes if start <= bar.start <= end]
+
+
+@dataclass
+class Findings:
+    recorded: list[QualityIssue] = field(default_factory=list)
+
+    async def record_quality_issues(self, issues: Sequence[QualityIssue]) -> None:
+        self.recorded += issues
+
+
+def _minute(day: date, minute: int, price: float, volume: int = 100) -> Bar:
+    start = _day(day) + timedelta(hours=14, minutes=30 + minute)
+    return Bar("JPM", Interval.M1, start, price, price + 0.5, price - 0.5, price, volume, "simulated")
+
+
+def _intraday_service(store: FakeStore, source: MinuteSource, findings: Findings) -> HistoryService:
+    service = _service(store, FakeQuotes(), DictHistoryCache())
+    service._sources = source  # type: ignore[assignment]
+    service._quality = QualityLog(findings)  # type: ignore[arg-type]
+    return service
+
+
+async def _intraday(service: HistoryService, *, adjusted: bool) -> pb.GetHistoryResponse:
+    start = _day(date(2026, 3, 4))
+    return history_to_pb(await service.history("JPM", Interval.M1, start, NOW, adjusted=adjusted))
+
+
+async def test_adjusted_intraday_bars_are_scaled_across_a_split_inside_the_window() -> None:
+    wednesday, thursday = date(2026, 3, 4), date(2026, 3, 5)
+    minutes = [_minute(wednesday, i, 200.0 + i) for i in range(3)] + [
+        _minute(thursday, i, 101.0 + i) for i in range(3)
+    ]
+    split = CorporateAction("JPM", thursday, ActionKind.SPLIT, split_ratio=2.0)
+    store = FakeStore(actions=[split])
+    service = _intraday_service(store, MinuteSource(minutes), Findings())
+    raw = await _intraday(service, adjusted=False)
+    adjusted = await _intraday(service, adjusted=True)
+    assert [b.close for b in raw.bars] == [200.0, 201.0, 202.0, 101.0, 102.0, 103.0]
+    assert [b.close for b in adjusted.bars] == [100.0, 100.5, 101.0, 101.0, 102.0, 103.0]
+    assert [b.volume for b in adjusted.bars] == [200, 200, 200, 100, 100, 100]
+    assert (adjusted.adjusted, raw.adjusted) == (True, False)
+
+
+async def test_adjusted_intraday_bars_take_a_split_after_the_window_too() -> None:
+    wednesday = date(2026, 3, 4)
+    minutes = [_minute(wednesday, i, 200.0) for i in range(2)]
+    split = CorporateAction("JPM", LIVE_DAY, ActionKind.SPLIT, split_ratio=4.0)  # ex today
+    service = _intraday_service(FakeStore(actions=[split]), MinuteSource(minutes), Findings())
+    start = _day(wednesday)
+    reply = history_to_pb(
+        await service.history("JPM", Interval.M1, start, start + timedelta(hours=20), adjusted=True)
+    )
+    assert [b.close for b in reply.bars] == [50.0, 50.0]  # in line with today's prices
+
+
+async def test_a_sources_bad_intraday_bars_are_left_out_and_recorded_once() -> None:
+    wednesday = date(2026, 3, 4)
+    good = [_minute(wednesday, i, 200.0) for i in range(3)]
+    inverted = replace(_minute(wednesday, 3, 200.0), high=199.0, low=201.0)
+    repeated = replace(good[1], close=250.0, high=250.5)
+    findings = Findings()
+    service = _intraday_service(FakeStore(), MinuteSource([*good, inverted, repeated]), findings)
+    for _ in range(2):
+        reply = await _intraday(service, adjusted=False)
+        assert [b.start.ToDatetime(tzinfo=UTC) for b in reply.bars] == [b.start for b in good]
+    assert sorted((i.check, i.severity) for i in findings.recorded) == [
+        ("duplicate_bar", Severity.REJECTED),
+        ("high_below_low", Severity.REJECTED),
     ]

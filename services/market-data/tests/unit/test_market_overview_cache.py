@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from eqr.market_data.v1 import events_pb2
+from eqr_market_data.app.instruments import InstrumentDirectory
 from eqr_market_data.app.service import MarketDataApp
 from eqr_market_data.app.universe import Universe
 from eqr_market_data.domain.market import MarketSnapshot
@@ -94,11 +95,21 @@ class FixedClock:
 
 
 def _app(quotes: CountingQuotes, cache: EncodedOverviewCache) -> MarketDataApp:
-    return MarketDataApp(
+    directory = InstrumentDirectory(
         Universe(UNIVERSE),
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        SingleFlight(),
+        FixedClock(),
+        refresh_every=timedelta(days=1),
+    )
+    return MarketDataApp(
+        directory,
         NoHistoryStore(),  # type: ignore[arg-type]
         None,  # type: ignore[arg-type]
         quotes,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
         None,  # type: ignore[arg-type]
         None,  # type: ignore[arg-type]
         None,  # type: ignore[arg-type]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from eqr_market_data.app.instruments import InstrumentDirectory
 from eqr_market_data.app.ports import SourceError
 from eqr_market_data.app.quotes import QuoteService
 from eqr_market_data.app.universe import Universe
@@ -52,9 +53,41 @@ class DictQuoteCache:
         self.entries.update((q.symbol, q) for q in quotes)
 
 
-def _service(source: GatedSource, cache: DictQuoteCache) -> QuoteService:
+class NowhereListed:
+    """The sources behind the directory: they know no other symbol."""
+
+    lookups: list[str]
+
+    def __init__(self) -> None:
+        self.lookups = []
+
+    async def instrument(self, symbol: str) -> Instrument:
+        self.lookups.append(symbol)
+        raise UnknownSymbol(symbol)
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+def _directory(lookups: NowhereListed | None = None) -> InstrumentDirectory:
     universe = Universe(Instrument(s, s, "NYSE", "USD", AssetClass.EQUITY) for s in SYMBOLS)
-    return QuoteService(universe, source, cache, SingleFlight(), max_batch=50)  # type: ignore[arg-type]
+    return InstrumentDirectory(
+        universe,
+        None,  # type: ignore[arg-type]
+        lookups or NowhereListed(),  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        SingleFlight(),
+        FixedClock(),
+        refresh_every=timedelta(days=1),
+    )
+
+
+def _service(
+    source: GatedSource, cache: DictQuoteCache, lookups: NowhereListed | None = None
+) -> QuoteService:
+    return QuoteService(_directory(lookups), source, cache, SingleFlight(), max_batch=50)  # type: ignore[arg-type]
 
 
 async def test_concurrent_misses_for_a_symbol_make_one_source_call() -> None:
@@ -102,8 +135,11 @@ async def test_a_failed_load_reaches_every_waiter_caches_nothing_and_the_next_ca
     assert len(source.calls) == 2
 
 
-async def test_unknown_symbols_are_refused_before_any_lookup() -> None:
-    source = GatedSource()
-    with pytest.raises(UnknownSymbol):
-        await _service(source, DictQuoteCache()).quote("NOPE")
+async def test_unknown_symbols_are_looked_up_once_then_refused_before_any_quote() -> None:
+    source, lookups = GatedSource(), NowhereListed()
+    service = _service(source, DictQuoteCache(), lookups)
+    for _ in range(3):
+        with pytest.raises(UnknownSymbol):
+            await service.quote("NOPE")
+    assert lookups.lookups == ["NOPE"]  # remembered as unknown for a while
     assert source.calls == []

@@ -11,9 +11,12 @@ from eqr_market_data.app.ports import (
     RateLimited,
     SourceError,
 )
+from eqr_market_data.app.quality_log import QualityLog
+from eqr_market_data.app.quote_quality import QuoteScreen
 from eqr_market_data.app.sources import SourceChain
 from eqr_market_data.domain.errors import SourceUnavailable, UnknownSymbol
 from eqr_market_data.domain.model import (
+    ActionKind,
     AssetClass,
     Bar,
     CorporateAction,
@@ -24,6 +27,7 @@ from eqr_market_data.domain.model import (
     Period,
     Quote,
 )
+from eqr_market_data.domain.quality import QualityIssue, Severity
 
 NOW = datetime(2024, 6, 3, 15, 0, tzinfo=UTC)
 
@@ -45,6 +49,10 @@ class FakeSource:
     quote_ages: dict[str, timedelta] = field(default_factory=dict)
     failure: SourceError | None = None
     calls: list[str] = field(default_factory=list)
+    has_nothing: bool = False
+    """Lists come back empty (no bars in the range, no news, no search match)."""
+    actions: list[CorporateAction] = field(default_factory=list)
+    prices: dict[str, float] = field(default_factory=dict)
 
     def _call(self, what: str) -> None:
         self.calls.append(what)
@@ -62,13 +70,25 @@ class FakeSource:
 
     async def search(self, query: str, limit: int) -> list[Instrument]:
         self._call(f"search {query}")
-        return [i for s, i in self.instruments.items() if s.startswith(query.upper())][:limit]
+        if self.has_nothing:
+            return []
+        return [
+            replace(i, source=self.name) for s, i in self.instruments.items() if s.startswith(query.upper())
+        ][:limit]
 
     async def quotes(self, symbols: Sequence[str]) -> list[Quote]:
         self._call(f"quotes {','.join(symbols)}")
         return [
             Quote(
-                s, 100.0, 99.0, 101.0, 98.0, 99.5, 1000, NOW - self.quote_ages.get(s, timedelta()), self.name
+                s,
+                self.prices.get(s, 100.0),
+                99.0,
+                101.0,
+                98.0,
+                99.5,
+                1000,
+                NOW - self.quote_ages.get(s, timedelta()),
+                self.name,
             )
             for s in symbols
             if s in self.instruments
@@ -77,6 +97,8 @@ class FakeSource:
     async def daily_bars(self, symbol: str, start: date, end: date) -> list[Bar]:
         self._call(f"daily {symbol}")
         self._known(symbol)
+        if self.has_nothing:
+            return []
         day = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
         return [Bar(symbol, Interval.D1, day, 1.0, 2.0, 0.5, 1.5, 10, self.name)]
 
@@ -85,20 +107,26 @@ class FakeSource:
     ) -> list[Bar]:
         self._call(f"intraday {symbol}")
         self._known(symbol)
+        if self.has_nothing:
+            return []
         return [Bar(symbol, interval, start, 1.0, 2.0, 0.5, 1.5, 10, self.name)]
 
     async def corporate_actions(self, symbol: str) -> list[CorporateAction]:
         self._call(f"actions {symbol}")
         self._known(symbol)
-        return []
+        return self.actions
 
     async def fundamentals(self, symbol: str, period: Period) -> list[Financials]:
         self._call(f"fundamentals {symbol}")
         self._known(symbol)
+        if self.has_nothing:
+            return []
         return [Financials(symbol, period, date(2023, 12, 31), "USD", self.name, revenue=1.0)]
 
     async def news(self, symbol: str | None, limit: int) -> list[NewsItem]:
         self._call(f"news {symbol}")
+        if self.has_nothing:
+            return []
         return [NewsItem("n1", "headline", NOW, self.name, symbols=(symbol,) if symbol else ())]
 
 
@@ -321,3 +349,140 @@ async def test_other_exceptions_are_bugs_and_propagate() -> None:
 
     with pytest.raises(KeyError):
         await chain(Broken("yahoo"), FakeSource("simulated", listing("AAPL"))).instrument("AAPL")
+
+
+# --- an empty answer hands over (ADR 16) ---------------------------------------------------
+
+
+async def test_an_empty_answer_hands_over_to_the_next_source() -> None:
+    empty = FakeSource("alphavantage", listing("AAPL"), has_nothing=True)
+    full = FakeSource("simulated", listing("AAPL"))
+    sources = chain(empty, full)
+    assert [b.source for b in await sources.daily_bars("AAPL", date(2024, 1, 2), date(2024, 1, 2))] == [
+        "simulated"
+    ]
+    assert [b.source for b in await sources.intraday_bars("AAPL", Interval.M5, NOW, NOW)] == ["simulated"]
+    assert [n.source for n in await sources.news("AAPL", 5)] == ["simulated"]
+    assert [n.source for n in await sources.news(None, 5)] == ["simulated"]
+    assert [i.source for i in await sources.search("AA", 5)] == ["simulated"]
+    assert [f.source for f in await sources.fundamentals("AAPL", Period.ANNUAL)] == ["simulated"]
+    assert empty.calls == [
+        "daily AAPL",
+        "intraday AAPL",
+        "news AAPL",
+        "news None",
+        "search AA",
+        "fundamentals AAPL",
+    ]
+
+
+async def test_when_every_source_has_nothing_the_answer_is_empty() -> None:
+    sources = chain(
+        FakeSource("alphavantage", listing("AAPL"), has_nothing=True),
+        FakeSource("yahoo", failure=SourceError("HTTP 503")),
+        FakeSource("simulated", listing("AAPL"), has_nothing=True),
+    )
+    assert await sources.daily_bars("AAPL", date(2024, 1, 2), date(2024, 1, 3)) == []
+    assert await sources.news(None, 5) == []
+    assert await sources.search("ZZ", 5) == []
+
+
+async def test_daily_history_comes_with_the_actions_of_the_source_that_had_the_bars() -> None:
+    split = CorporateAction("AAPL", date(2024, 1, 2), ActionKind.SPLIT, split_ratio=4.0, source="yahoo")
+    made_up = CorporateAction("AAPL", date(2024, 1, 2), ActionKind.SPLIT, split_ratio=2.0, source="simulated")
+    empty = FakeSource("alphavantage", listing("AAPL"), has_nothing=True, actions=[])
+    yahoo = FakeSource("yahoo", listing("AAPL"), actions=[split])
+    simulated = FakeSource("simulated", listing("AAPL"), actions=[made_up])
+    history = await chain(empty, yahoo, simulated).daily_history("AAPL", date(2024, 1, 2), date(2024, 1, 2))
+    assert (history.source, [b.source for b in history.bars], history.actions) == (
+        "yahoo",
+        ["yahoo"],
+        [split],
+    )
+    assert empty.calls == ["daily AAPL"]  # no bars: its actions are not asked for
+    assert simulated.calls == []
+
+
+async def test_daily_history_without_the_sources_actions_keeps_the_bars() -> None:
+    class NoActions(FakeSource):
+        async def corporate_actions(self, symbol: str) -> list[CorporateAction]:
+            raise NotSupported("premium only")
+
+    history = await chain(NoActions("alphavantage", listing("AAPL"))).daily_history(
+        "AAPL", date(2024, 1, 2), date(2024, 1, 2)
+    )
+    assert (len(history.bars), history.actions, history.source) == (1, [], "alphavantage")
+
+
+async def test_no_corporate_actions_from_the_first_source_is_an_answer() -> None:
+    other = CorporateAction("AAPL", date(2024, 1, 2), ActionKind.SPLIT, split_ratio=2.0, source="simulated")
+    second = FakeSource("simulated", listing("AAPL"), actions=[other])
+    assert await chain(FakeSource("alphavantage", listing("AAPL")), second).corporate_actions("AAPL") == []
+    assert second.calls == []
+
+
+def test_sources_rank_imports_first_then_in_the_configured_order() -> None:
+    sources = chain(FakeSource("alphavantage"), FakeSource("simulated"))
+    assert sources.primary == "alphavantage"
+    assert [sources.rank(s) for s in ("import", "alphavantage", "simulated", "yahoo")] == [-1, 0, 1, 2]
+    assert chain().primary == ""
+
+
+# --- quotes: judged at the last close while the market is shut, screened ----------------------
+
+
+async def test_a_quote_from_the_last_close_stays_current_while_the_market_is_shut() -> None:
+    saturday = NOW + timedelta(days=5)  # NOW is Monday 15:00 UTC; the quote is Monday's
+    friday_close = NOW
+    provider = FakeSource("alphavantage", listing("AAPL"))
+    simulator = FakeSource("simulated", listing("AAPL"), quote_ages={"AAPL": NOW - saturday})  # ticking now
+    clock = FakeClock(saturday)
+    shut = SourceChain(
+        [provider, simulator], clock, max_quote_age=timedelta(seconds=60), as_of=lambda: friday_close
+    )
+    quote = await shut.quote("AAPL")
+    assert (quote.source, quote.stale) == ("alphavantage", False)
+    assert simulator.calls == []
+    # Measured to the clock's now, the same quote is a day old and the simulator would serve.
+    assert (await chain(provider, simulator, clock=clock).quote("AAPL")).source == "simulated"
+
+
+@dataclass
+class MemoryFindings:
+    recorded: list[QualityIssue] = field(default_factory=list)
+
+    async def record_quality_issues(self, issues: Sequence[QualityIssue]) -> None:
+        self.recorded += issues
+
+
+async def test_a_quote_the_screen_flags_is_recorded_and_the_next_source_serves() -> None:
+    findings = MemoryFindings()
+    screen = QuoteScreen(QualityLog(findings), max_age=timedelta(minutes=15))  # type: ignore[arg-type]
+    broken = FakeSource("alphavantage", listing("AAPL", "MSFT"), prices={"AAPL": 995.0, "MSFT": -1.0})
+    simulator = FakeSource("simulated", listing("AAPL", "MSFT"))
+    sources = SourceChain([broken, simulator], FakeClock(), screen=screen)
+    for _ in range(2):
+        quotes = await sources.quotes(["AAPL", "MSFT"])
+        assert [(q.symbol, q.source, q.price, q.stale) for q in quotes] == [
+            ("AAPL", "simulated", 100.0, False),
+            ("MSFT", "simulated", 100.0, False),
+        ]
+    assert [(i.symbol, i.check, i.severity) for i in findings.recorded] == [
+        ("AAPL", "price_out_of_band", Severity.FLAGGED),
+        ("MSFT", "non_positive_price", Severity.REJECTED),
+    ]  # once each, however often the same quote is met
+
+
+async def test_a_flagged_quote_is_served_marked_stale_when_no_source_has_better() -> None:
+    findings = MemoryFindings()
+    screen = QuoteScreen(QualityLog(findings), max_age=timedelta(minutes=15))  # type: ignore[arg-type]
+    only = FakeSource("alphavantage", listing("AAPL"), prices={"AAPL": 995.0})
+    quote = await SourceChain([only], FakeClock(), screen=screen).quote("AAPL")
+    assert (quote.price, quote.stale) == (995.0, True)
+
+
+async def test_a_rejected_quote_from_the_only_source_is_unavailable_not_unknown() -> None:
+    screen = QuoteScreen(QualityLog(MemoryFindings()), max_age=timedelta(minutes=15))  # type: ignore[arg-type]
+    only = FakeSource("alphavantage", listing("AAPL"), prices={"AAPL": 0.0})
+    with pytest.raises(SourceUnavailable, match="rejected by the quality checks"):
+        await SourceChain([only], FakeClock(), screen=screen).quote("AAPL")

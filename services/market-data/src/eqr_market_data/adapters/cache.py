@@ -118,3 +118,21 @@ class RedisOverviewCache:
 
     async def put(self, snapshot: MarketSnapshot) -> None:
         await self._cache.set_many({self._KEY: snapshot_to_pb(snapshot).SerializeToString()})
+
+
+class RedisRefreshMarks:
+    """``RefreshMarks`` as Redis keys with a TTL (``SET NX PX`` claims one atomically)."""
+
+    def __init__(self, redis: Redis, *, prefix: str = "eqr:market-data:refreshed") -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    async def claim(self, key: str, ttl_seconds: float) -> bool:
+        return bool(await self._redis.set(f"{self._prefix}:{key}", b"1", px=_ms(ttl_seconds), nx=True))
+
+    async def hold(self, key: str, ttl_seconds: float) -> None:
+        await self._redis.set(f"{self._prefix}:{key}", b"1", px=_ms(ttl_seconds))
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))

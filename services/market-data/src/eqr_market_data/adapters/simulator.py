@@ -20,8 +20,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 
-from eqr_market_data.app.ports import MarketStore, NotFoundAtSource, NotSupported, Tick, TradingCalendar
+from eqr_market_data.app.ports import NotFoundAtSource, NotSupported, Tick, TradingCalendar
 from eqr_market_data.domain.errors import UnknownSymbol
 from eqr_market_data.domain.model import (
     Bar,
@@ -47,6 +48,23 @@ SPREAD = 0.0002
 """Half the quoted bid-ask spread, as a fraction of the price."""
 
 
+class SimulatorStore(Protocol):
+    """What the simulator keeps its history in: the service's store when it is the live market,
+    a private one in memory when it is a fallback (``simulator_on_demand``)."""
+
+    async def upsert_instruments(self, instruments: Sequence[Instrument]) -> None: ...
+
+    async def last_daily_dates(self) -> dict[str, date]: ...
+
+    async def daily_bars(self, symbol: str, start: date, end: date) -> list[Bar]: ...
+
+    async def save_corporate_actions(self, actions: Sequence[CorporateAction]) -> None: ...
+
+    async def save_daily_bars(self, bars: Sequence[Bar], issues: Sequence[QualityIssue] = ()) -> int: ...
+
+    async def save_news(self, items: Sequence[NewsItem]) -> None: ...
+
+
 @dataclass
 class _Day:
     """One symbol's running day."""
@@ -70,7 +88,7 @@ def _day_start(day: date) -> datetime:
 
 class SimulatorSource:
     def __init__(
-        self, market: SimulatedMarket, store: MarketStore, calendar: TradingCalendar, *, years: int
+        self, market: SimulatedMarket, store: SimulatorStore, calendar: TradingCalendar, *, years: int
     ) -> None:
         self._market = market
         self._store = store

@@ -2,10 +2,12 @@
 performance over years of days).
 
 Each query's stored closes come from the closes cache, packed; the misses of a batch are read
-from the store in one query. A slice with no stored bar (the days since the last close) asks
-the sources only when a session in it has closed, since none can have a bar before that, and
-is then cached briefly, so a recent slice costs a cache read even on the day after a holiday.
-Today's live close follows the stored ones, as in ``HistoryService``.
+from the store in one query. A slice whose stored bars are not current (``DailyFreshness``:
+not the primary source's, or short of a session that has closed) asks the sources first, as
+history does; a slice with no closed session in it asks nobody (no source can have a bar
+yet) and is then cached briefly, so a recent slice costs a cache read even on the day after
+a holiday. Today's live close follows the stored ones, as in ``HistoryService``. Symbols are
+the ones the service knows (``InstrumentDirectory.known``): a batch looks none up.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from eqr_market_data.app.history import HistoryService, live_daily_bar, trading_day_of
+from eqr_market_data.app.bar_actions import actions_for
+from eqr_market_data.app.daily_supply import DailySupply
+from eqr_market_data.app.history import live_daily_bar, trading_day_of
+from eqr_market_data.app.instruments import InstrumentDirectory
 from eqr_market_data.app.ports import (
     Clock,
     ClosesCache,
@@ -22,10 +27,8 @@ from eqr_market_data.app.ports import (
     MarketStore,
     PackedCloses,
     SingleFlight,
-    TradingCalendar,
 )
 from eqr_market_data.app.quotes import QuoteService
-from eqr_market_data.app.universe import Universe
 from eqr_market_data.domain.adjustment import adjust_bars
 from eqr_market_data.domain.errors import InvalidRequest
 from eqr_market_data.domain.model import Bar
@@ -69,32 +72,31 @@ class _Query:
 class ClosesService:
     def __init__(
         self,
-        universe: Universe,
+        directory: InstrumentDirectory,
         store: MarketStore,
-        history: HistoryService,
+        daily: DailySupply,
         quotes: QuoteService,
         cache: ClosesCache,
         flights: SingleFlight[tuple[CloseSlice, ...], list[PackedCloses]],
-        calendar: TradingCalendar,
         clock: Clock,
         *,
         max_queries: int,
     ) -> None:
-        self._universe = universe
+        self._directory = directory
         self._store = store
-        self._history = history
+        self._daily = daily
         self._quotes = quotes
         self._cache = cache
         self._flights = flights
-        self._calendar = calendar
         self._clock = clock
         self._max_queries = max_queries
 
     async def closes(self, queries: Sequence[ClosesQuery]) -> tuple[list[Closes], list[str]]:
         """One answer per query of a known symbol, in query order, and the unknown symbols."""
         checked = self._checked(queries)
-        known = [q for q in checked if q.symbol in self._universe]
-        unknown = list(dict.fromkeys(q.symbol for q in checked if q.symbol not in self._universe))
+        listed = set(await self._directory.known(list(dict.fromkeys(q.symbol for q in checked))))
+        known = [q for q in checked if q.symbol in listed]
+        unknown = list(dict.fromkeys(q.symbol for q in checked if q.symbol not in listed))
         if not known:
             return [], unknown
         symbols = list(dict.fromkeys(q.symbol for q in known))
@@ -160,18 +162,16 @@ class ClosesService:
         stored = await self._store.daily_bars_many([(q.symbol, q.first, q.last) for q in queries])
         loaded: list[tuple[CloseSlice, Sequence[Bar]]] = []
         for q, where, bars in zip(queries, slices, stored, strict=True):
-            if not bars and self._a_session_closed(q.first, q.last):
-                bars = await self._history.fetch_daily(q.symbol, q.first, q.last)
+            live = lives.get(q)
+            live_day = live.start.date() if live is not None else None
+            bars = await self._daily.bars(q.symbol, q.first, q.last, live_day=live_day, stored=bars)
             if q.adjusted and bars:
-                live = lives.get(q)
                 tail = [live] if live is not None and live.start.date() > bars[-1].start.date() else []
-                bars = adjust_bars([*bars, *tail], await self._store.corporate_actions(q.symbol))[: len(bars)]
+                series = [*bars, *tail]
+                actions = actions_for(series, await self._store.corporate_actions(q.symbol))
+                bars = adjust_bars(series, actions)[: len(bars)]
             loaded.append((where, bars))
         return await self._cache.put_closes(loaded)
-
-    def _a_session_closed(self, first: date, last: date) -> bool:
-        sessions = self._calendar.sessions(first, last)
-        return bool(sessions) and self._calendar.session_bounds(sessions[0])[1] <= self._clock.now()
 
 
 def _key(query: _Query, live: Bar | None) -> str:

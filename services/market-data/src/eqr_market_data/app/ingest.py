@@ -1,17 +1,19 @@
-"""End-of-day files into the store, through the same quality checks as every other ingest."""
+"""End-of-day files into the store, through the same checks as every other daily ingest
+(``DailyIngest``: against the stored days before them; a stored day whose values the file
+changes is a ``replaced_bar`` finding)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from eqr_market_data.app.ports import Clock, HistoryCache, MarketStore, TradingCalendar
-from eqr_market_data.app.universe import Universe
+from eqr_market_data.app.daily_ingest import DailyIngest, Incoming, policy_for
+from eqr_market_data.app.instruments import InstrumentDirectory
+from eqr_market_data.app.ports import Clock, MarketStore
 from eqr_market_data.domain.eod_files import parse_eod_file
 from eqr_market_data.domain.events import BarsImported
 from eqr_market_data.domain.model import Source
 from eqr_market_data.domain.quality import QualityIssue, Severity
-from eqr_market_data.domain.quality_checks import check_bars
 from eqr_market_data.domain.symbols import normalise_symbol
 
 
@@ -27,39 +29,35 @@ class ImportReport:
 
 class BarImporter:
     def __init__(
-        self,
-        universe: Universe,
-        store: MarketStore,
-        cache: HistoryCache,
-        calendar: TradingCalendar,
-        clock: Clock,
+        self, directory: InstrumentDirectory, store: MarketStore, daily: DailyIngest, clock: Clock
     ) -> None:
-        self._universe = universe
+        self._directory = directory
         self._store = store
-        self._cache = cache
-        self._calendar = calendar
+        self._daily = daily
         self._clock = clock
 
     async def import_bars(
         self, raw_symbol: str, file_format: str, content: bytes, *, dry_run: bool
     ) -> ImportReport:
         """Every bad row is reported with its line; nothing is stored on a dry run."""
-        symbol = normalise_symbol(raw_symbol)
-        self._universe.get(symbol)
+        instrument = await self._directory.get(normalise_symbol(raw_symbol))
+        symbol = instrument.symbol
         parsed = parse_eod_file(content, file_format, symbol=symbol)
         bars = [replace(bar, source=Source.IMPORT) for bar in parsed.bars]
-        expected = self._calendar.sessions(bars[0].start.date(), bars[-1].start.date()) if bars else None
-        good, found = check_bars(
+        incoming = Incoming(
+            symbol,
             bars,
-            expected_days=expected,
             actions=await self._store.corporate_actions(symbol),
             lines=parsed.lines,
+            policy=policy_for(instrument),
         )
-        issues = [*parsed.issues, *found]
+        [checked] = await self._daily.check([incoming])
+        good = checked.accepted
+        issues = [*parsed.issues, *checked.issues]
         if not dry_run and (good or issues):
             event = BarsImported(symbol, len(good), Source.IMPORT, self._clock.now()) if good else None
-            await self._store.save_daily_bars(good, issues, event)
-            await self._cache.invalidate(symbol)
+            recorded = replace(checked, recorded=[*parsed.issues, *checked.recorded])
+            await self._daily.save([recorded], event=event)
         rejected = {(i.line, i.observed_at) for i in issues if i.severity is Severity.REJECTED}
         return ImportReport(
             accepted=len(good),

@@ -1,8 +1,11 @@
 """The ticker: steps a live market, fans its quotes out, and keeps the store up to date.
 
-Quotes go to the shared cache and to JetStream on every tick; PostgreSQL gets the latest
-quotes every few seconds (it is the record, not the hot path), completed one-minute bars
-as they complete, and a day's bars when the day closes.
+It runs only when the simulator is the first source (ADR 16). Everything a step produces is
+checked first (``LiveChecks``): quotes are screened, finished minutes checked against the
+symbol's previous ones, closed days against the stored days before them. Quotes go to the
+shared cache and to JetStream on every tick; PostgreSQL gets the latest quotes every few
+seconds (it is the record, not the hot path), completed one-minute bars as they complete,
+and a day's bars when the day closes.
 
 With a ``spread``, a tick's quotes go out one symbol at a time across that fraction of the
 interval, each stamped when it is sent, as a real feed delivers them: the market moves as
@@ -18,12 +21,11 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 
+from eqr_market_data.app.live_checks import LiveChecks
 from eqr_market_data.app.ports import (
     Clock,
-    HistoryCache,
     LiveMarket,
     MarketStore,
     QuoteCache,
@@ -31,9 +33,7 @@ from eqr_market_data.app.ports import (
     TradingCalendar,
 )
 from eqr_market_data.domain.market import MarketSnapshot
-from eqr_market_data.domain.model import Bar, Quote
-from eqr_market_data.domain.quality import QualityIssue
-from eqr_market_data.domain.quality_checks import check_bars
+from eqr_market_data.domain.model import Quote
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Ticker:
         cache: QuoteCache,
         publisher: QuotePublisher,
         store: MarketStore,
-        history_cache: HistoryCache,
+        checks: LiveChecks,
         market_snapshot: Callable[[], Awaitable[MarketSnapshot]],
         calendar: TradingCalendar,
         clock: Clock,
@@ -62,7 +62,7 @@ class Ticker:
         self._cache = cache
         self._publisher = publisher
         self._store = store
-        self._history_cache = history_cache
+        self._checks = checks
         self._market_snapshot = market_snapshot
         self._calendar = calendar
         self._clock = clock
@@ -92,11 +92,13 @@ class Ticker:
         if not self._calendar.is_open(now):
             return
         tick = self._live.advance(now)
-        await self._disseminate(tick.quotes, monotonic_now)
+        await self._disseminate(await self._checks.quotes(tick.quotes, now), monotonic_now)
         if tick.finished_minutes:
-            await self._store.save_intraday_bars(tick.finished_minutes)
+            minutes = await self._checks.minutes(tick.finished_minutes)
+            if minutes:
+                await self._store.save_intraday_bars(minutes)
         if tick.finished_days:
-            await self._save_days(tick.finished_days)
+            await self._checks.store_days(tick.finished_days)
         if monotonic_now - self._last_store >= self._store_every:
             await self._flush_quotes()
             self._last_store = monotonic_now
@@ -129,20 +131,6 @@ class Ticker:
         if quotes:
             await self._cache.put_many(quotes)
             self._unsaved.update((quote.symbol, quote) for quote in quotes)
-
-    async def _save_days(self, bars: Sequence[Bar]) -> None:
-        by_symbol: dict[str, list[Bar]] = defaultdict(list)
-        for bar in bars:
-            by_symbol[bar.symbol].append(bar)
-        good: list[Bar] = []
-        issues: list[QualityIssue] = []
-        for symbol_bars in by_symbol.values():
-            kept, found = check_bars(symbol_bars)
-            good += kept
-            issues += found
-        await self._store.save_daily_bars(good, issues)
-        for symbol in by_symbol:
-            await self._history_cache.invalidate(symbol)
 
     async def _flush_quotes(self) -> None:
         if self._unsaved:

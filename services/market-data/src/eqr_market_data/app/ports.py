@@ -246,6 +246,18 @@ class ClosesCache(Protocol):
         ...
 
 
+class RefreshMarks(Protocol):
+    """When stored data last asked its sources, shared by every replica (Redis keys with a TTL)."""
+
+    async def claim(self, key: str, ttl_seconds: float) -> bool:
+        """Sets the mark unless one is there; whether it was set (the caller should refresh)."""
+        ...
+
+    async def hold(self, key: str, ttl_seconds: float) -> None:
+        """Sets the mark, replacing any (after a failed refresh: try again sooner)."""
+        ...
+
+
 class OverviewCache(Protocol):
     """The latest market snapshot, shared by every replica for a short time."""
 

@@ -1,16 +1,19 @@
 """Latest quotes: from the shared cache, else from the sources (one call per missing batch).
 
-Misses are loaded with single flight: callers missing the same symbols at the same time (a
-popular symbol whose entry just expired, every caller of ``all_quotes``) share one call to
-the sources, which may be a rate-limited provider.
+The cache holds what the sources answered (in their order, screened) for a short TTL, and,
+when the simulator is the first source, what its ticker quotes every tick; a source the
+order puts behind another never fills it on its own. Misses are loaded with single flight:
+callers missing the same symbols at the same time (a popular symbol whose entry just
+expired, every caller of ``all_quotes``) share one call to the sources, which may be a
+rate-limited provider.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from eqr_market_data.app.instruments import InstrumentDirectory
 from eqr_market_data.app.ports import MarketDataSource, QuoteCache, SingleFlight
-from eqr_market_data.app.universe import Universe
 from eqr_market_data.domain.errors import UnknownSymbol
 from eqr_market_data.domain.model import Quote
 from eqr_market_data.domain.symbols import normalise_symbol, normalise_symbols
@@ -19,22 +22,21 @@ from eqr_market_data.domain.symbols import normalise_symbol, normalise_symbols
 class QuoteService:
     def __init__(
         self,
-        universe: Universe,
+        directory: InstrumentDirectory,
         sources: MarketDataSource,
         cache: QuoteCache,
         flights: SingleFlight[tuple[str, ...], list[Quote]],
         *,
         max_batch: int,
     ) -> None:
-        self._universe = universe
+        self._directory = directory
         self._sources = sources
         self._cache = cache
         self._flights = flights
         self._max_batch = max_batch
 
     async def quote(self, raw_symbol: str) -> Quote:
-        symbol = normalise_symbol(raw_symbol)
-        self._universe.get(symbol)
+        symbol = (await self._directory.get(normalise_symbol(raw_symbol))).symbol
         quotes = await self._fetch([symbol])
         if symbol not in quotes:
             raise UnknownSymbol(symbol)
@@ -43,12 +45,12 @@ class QuoteService:
     async def quotes(self, raw_symbols: Sequence[str]) -> tuple[list[Quote], list[str]]:
         """Quotes in request order, and the requested symbols nobody knows."""
         symbols = normalise_symbols(raw_symbols, limit=self._max_batch)
-        known = [s for s in symbols if s in self._universe]
+        known = await self._directory.known(symbols)
         quotes = await self._fetch(known)
         return [quotes[s] for s in known if s in quotes], [s for s in symbols if s not in quotes]
 
     async def all_quotes(self) -> dict[str, Quote]:
-        return await self._fetch(self._universe.symbols())
+        return await self._fetch(self._directory.universe.symbols())
 
     async def _fetch(self, symbols: Sequence[str]) -> dict[str, Quote]:
         if not symbols:

@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from eqr_market_data.app.documents import Documents
 from eqr_market_data.app.history import History, HistoryService
 from eqr_market_data.app.ingest import BarImporter, ImportReport
+from eqr_market_data.app.instruments import InstrumentDirectory
 from eqr_market_data.app.ports import (
     Clock,
-    MarketDataSource,
     MarketStore,
     OverviewCache,
     QuoteFeed,
@@ -19,8 +20,8 @@ from eqr_market_data.app.ports import (
     TradingCalendar,
 )
 from eqr_market_data.app.quotes import QuoteService
-from eqr_market_data.app.universe import Universe
-from eqr_market_data.domain.errors import InvalidRequest
+from eqr_market_data.app.sources import SourceChain
+from eqr_market_data.domain.errors import InvalidRequest, SourceUnavailable, UnknownSymbol
 from eqr_market_data.domain.market import MarketSnapshot, YearRange, mean_sentiment, snapshot
 from eqr_market_data.domain.model import (
     Breadth,
@@ -33,7 +34,7 @@ from eqr_market_data.domain.model import (
     Quote,
 )
 from eqr_market_data.domain.quality import QualityIssue, Severity
-from eqr_market_data.domain.search import rank_instruments
+from eqr_market_data.domain.search import is_close_match, rank_instruments
 from eqr_market_data.domain.symbols import normalise_symbol, normalise_symbols
 
 MAX_LIST = 200
@@ -59,24 +60,27 @@ def _limit(raw: int, default: int, field: str = "limit") -> int:
 class MarketDataApp:
     def __init__(
         self,
-        universe: Universe,
+        directory: InstrumentDirectory,
         store: MarketStore,
-        sources: MarketDataSource,
+        sources: SourceChain,
         quotes: QuoteService,
         history_service: HistoryService,
         importer: BarImporter,
+        documents: Documents,
         feed: QuoteFeed,
         overview_cache: OverviewCache,
         overview_flights: SingleFlight[str, MarketSnapshot],
         calendar: TradingCalendar,
         clock: Clock,
     ) -> None:
-        self._universe = universe
+        self._directory = directory
+        self._universe = directory.universe
         self._store = store
         self._sources = sources
         self._quotes = quotes
         self._history = history_service
         self._importer = importer
+        self._documents = documents
         self._feed = feed
         self._overview_cache = overview_cache
         self._overview_flights = overview_flights
@@ -85,19 +89,30 @@ class MarketDataApp:
         self._year_ranges: tuple[date, dict[str, YearRange]] | None = None
 
     async def instrument(self, raw_symbol: str) -> tuple[Instrument, Quote | None]:
-        instrument = self._universe.get(normalise_symbol(raw_symbol))
+        """The primary source's description (``InstrumentDirectory.describe``) and the quote."""
+        instrument = await self._directory.describe(normalise_symbol(raw_symbol))
         quotes, _ = await self._quotes.quotes([instrument.symbol])
         return instrument, quotes[0] if quotes else None
 
     async def search(self, query: str, limit: int) -> list[tuple[Instrument, float]]:
+        """The known instruments, ranked; when none matches better than fuzzily, the sources'
+        search results (not stored: a result becomes known once it is looked up) come first."""
+        count = _limit(limit, 10)
         prices = await self._prices()
         caps = {i.symbol: i.shares_outstanding * prices.get(i.symbol, 0.0) for i in self._universe.all()}
-        ranked = rank_instruments(self._universe.all(), query, limit=_limit(limit, 10), market_caps=caps)
+        ranked = rank_instruments(self._universe.all(), query, limit=count, market_caps=caps)
+        if not any(is_close_match(query, instrument) for instrument in ranked):
+            try:
+                found = await self._sources.search(query, count)
+            except (SourceUnavailable, UnknownSymbol):
+                found = []
+            local = {i.symbol for i in ranked}
+            ranked = [*(i for i in found if i.symbol not in local), *ranked][:count]
         return [(i, prices.get(i.symbol, math.nan)) for i in ranked]
 
     async def peers(self, raw_symbol: str, limit: int) -> list[tuple[Instrument, float]]:
-        symbol = normalise_symbol(raw_symbol)
-        target = self._universe.get(symbol)
+        target = await self._directory.get(normalise_symbol(raw_symbol))
+        symbol = target.symbol
         prices = await self._prices()
 
         def cap(instrument: Instrument) -> float:
@@ -135,28 +150,16 @@ class MarketDataApp:
         return await self._history.history(symbol, interval, start, end, adjusted=adjusted)
 
     async def corporate_actions(self, raw_symbol: str) -> list[CorporateAction]:
-        symbol = self._universe.get(normalise_symbol(raw_symbol)).symbol
+        symbol = (await self._directory.get(normalise_symbol(raw_symbol))).symbol
         return await self._store.corporate_actions(symbol)
 
     async def fundamentals(self, raw_symbol: str, period: Period, limit: int) -> list[Financials]:
-        symbol = self._universe.get(normalise_symbol(raw_symbol)).symbol
-        count = _limit(limit, 40)
-        stored = await self._store.financials(symbol, period, count)
-        if stored:
-            return stored
-        fetched = await self._sources.fundamentals(symbol, period)
-        await self._store.save_financials(fetched)
-        return fetched[:count]
+        symbol = (await self._directory.get(normalise_symbol(raw_symbol))).symbol
+        return await self._documents.fundamentals(symbol, period, _limit(limit, 40))
 
     async def news(self, raw_symbol: str | None, limit: int) -> list[NewsItem]:
-        symbol = self._universe.get(normalise_symbol(raw_symbol)).symbol if raw_symbol else None
-        count = _limit(limit, 20)
-        stored = await self._store.news(symbol, count)
-        if stored:
-            return stored
-        fetched = await self._sources.news(symbol, count)
-        await self._store.save_news(fetched)
-        return fetched[:count]
+        symbol = (await self._directory.get(normalise_symbol(raw_symbol))).symbol if raw_symbol else None
+        return await self._documents.news(symbol, _limit(limit, 20))
 
     async def overview(self) -> tuple[MarketSnapshot, str]:
         """The cached snapshot (the ticker replaces it every second); on a miss one caller
@@ -205,12 +208,9 @@ class MarketDataApp:
         )
 
     async def _recent_news(self, now: datetime) -> list[NewsItem]:
-        """The last 24 hours of news: stored, else the sources' current feed, else (after a
-        quiet spell such as a holiday) the 24 hours up to the newest stored item."""
-        recent = await self._store.news(None, MAX_LIST * 5, since=now - DAY)
-        if not recent:
-            live = await self._sources.news(None, MAX_LIST * 5)
-            recent = [item for item in live if now - DAY <= item.published_at <= now]
+        """The last 24 hours of stored news (refreshed from the sources when due), else (after
+        a quiet spell such as a holiday) the 24 hours up to the newest stored item."""
+        recent = await self._documents.recent_news(now - DAY, MAX_LIST * 5)
         if not recent:
             latest = await self._store.news(None, 1)
             if latest:

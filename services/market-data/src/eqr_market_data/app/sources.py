@@ -1,17 +1,24 @@
 """The fallback chain across the configured sources.
 
-Each call asks the sources in their configured order and returns the first answer. A source
-that raises ``SourceError`` (not supported, symbol unknown there, rate limited, failed) is
-passed over for the next; one that was rate limited is skipped until its retry-after has
-passed. Quotes older than ``max_quote_age`` count as stale: the next source is asked, and
-when no source has a fresh one the freshest is returned marked ``stale``. Every value keeps
-the ``source`` that served it. When no source answers: ``UnknownSymbol`` if every source
-that could have answered said it does not know the symbol, else ``SourceUnavailable`` with
-each source's reason.
+Each call asks the sources in their configured order and returns the first answer that has
+something in it. A source that raises ``SourceError`` (not supported, symbol unknown there,
+rate limited, failed) is passed over for the next; one that was rate limited is skipped
+until its retry-after has passed. An empty list (no bars in the range, no news, no search
+match) also hands over to the next source; when every source that answered had nothing,
+the answer is empty. Corporate actions are the exception: "none" is an answer, and they are
+only meaningful next to the bars of the same source (``daily_history`` asks for both).
+
+Quotes are screened (``QuoteScreen``) as they arrive; a quote older than ``max_quote_age``,
+measured to ``as_of`` (the last close while the market is shut), or flagged by the screen
+counts as stale: the next source is asked, and when no source has a fresh one the freshest
+is returned marked ``stale``. Every value keeps the ``source`` that served it. When no
+source answers: ``UnknownSymbol`` if every source that could have answered said it does not
+know the symbol, else ``SourceUnavailable`` with each source's reason.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -25,6 +32,7 @@ from eqr_market_data.app.ports import (
     RateLimited,
     SourceError,
 )
+from eqr_market_data.app.quote_quality import QuoteScreen
 from eqr_market_data.domain.errors import SourceUnavailable, UnknownSymbol
 from eqr_market_data.domain.model import (
     Bar,
@@ -35,9 +43,11 @@ from eqr_market_data.domain.model import (
     NewsItem,
     Period,
     Quote,
+    Source,
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_QUOTE_AGE = timedelta(minutes=15)
 DEFAULT_RATE_LIMIT_COOLDOWN = timedelta(seconds=60)
@@ -58,6 +68,23 @@ class _Outcome:
         return SourceUnavailable(what, self.reasons)
 
 
+@dataclass(frozen=True)
+class DailyHistory:
+    """One source's daily bars and that source's splits and dividends for them."""
+
+    bars: list[Bar]
+    actions: list[CorporateAction]
+    source: str
+
+
+def _nothing(answer: object) -> bool:
+    return isinstance(answer, list) and not answer
+
+
+def _never(answer: object) -> bool:
+    return False
+
+
 class SourceChain:
     def __init__(
         self,
@@ -66,18 +93,38 @@ class SourceChain:
         *,
         max_quote_age: timedelta = DEFAULT_MAX_QUOTE_AGE,
         rate_limit_cooldown: timedelta = DEFAULT_RATE_LIMIT_COOLDOWN,
+        as_of: Callable[[], datetime] | None = None,
+        screen: QuoteScreen | None = None,
     ) -> None:
         """``rate_limit_cooldown``: how long a source rests after ``RateLimited`` without a
-        retry-after."""
+        retry-after. ``as_of``: the moment quote ages are measured to (``MarketHours.as_of``;
+        the clock's now without it). ``screen``: the quality checks every answered quote
+        goes through."""
         self._sources = list(sources)
         self._clock = clock
         self._max_quote_age = max_quote_age
         self._cooldown = rate_limit_cooldown
+        self._as_of = as_of or clock.now
+        self._screen = screen
         self._resting_until: dict[str, datetime] = {}
+        self._ranks = {source.name: index for index, source in enumerate(self._sources)}
 
     @property
     def name(self) -> str:
         return ",".join(source.name for source in self._sources)
+
+    @property
+    def primary(self) -> str:
+        """The first source's name ("" without sources)."""
+        return self._sources[0].name if self._sources else ""
+
+    def rank(self, source: str) -> int:
+        """How much a value from ``source`` is trusted, lower first: file imports (an operator's
+        explicit data) -1, then the configured sources in order, then any other (a source no
+        longer configured)."""
+        if source == Source.IMPORT:
+            return -1
+        return self._ranks.get(source, len(self._sources))
 
     async def instrument(self, symbol: str) -> Instrument:
         return await self._first(f"instrument {symbol}", symbol, lambda source: source.instrument(symbol))
@@ -99,9 +146,35 @@ class SourceChain:
             lambda source: source.intraday_bars(symbol, interval, start, end),
         )
 
+    async def daily_history(self, symbol: str, start: date, end: date) -> DailyHistory:
+        """The daily bars of the first source that has some in the range, with the corporate
+        actions of that same source (none when it cannot say)."""
+
+        async def ask(source: MarketDataSource) -> DailyHistory:
+            bars = await source.daily_bars(symbol, start, end)
+            if not bars:
+                return DailyHistory([], [], source.name)
+            try:
+                actions = await source.corporate_actions(symbol)
+            except SourceError as error:
+                if not isinstance(error, NotSupported):
+                    log.warning(
+                        "bars without corporate actions",
+                        extra={"source": source.name, "symbol": symbol, "error": str(error)},
+                    )
+                actions = []
+            return DailyHistory(bars, actions, source.name)
+
+        return await self._first(f"daily bars of {symbol}", symbol, ask, empty=lambda answer: not answer.bars)
+
     async def corporate_actions(self, symbol: str) -> list[CorporateAction]:
+        """The first source's answer, even "none" (another source's actions would not fit
+        the bars of the first)."""
         return await self._first(
-            f"corporate actions of {symbol}", symbol, lambda source: source.corporate_actions(symbol)
+            f"corporate actions of {symbol}",
+            symbol,
+            lambda source: source.corporate_actions(symbol),
+            empty=_never,
         )
 
     async def fundamentals(self, symbol: str, period: Period) -> list[Financials]:
@@ -144,6 +217,12 @@ class SourceChain:
             if answer is None:
                 continue
             asked = set(missing)
+            if self._screen is not None:
+                answered = [q for q in answer if q.symbol in asked]
+                answer = await self._screen.screen(answered, as_of=self._as_of())
+                if len(answer) < len(answered):
+                    outcome.failed += 1  # a rejected quote is the source failing, not an unknown symbol
+                    outcome.reasons.append(f"{source.name}: quotes rejected by the quality checks")
             for quote in answer:
                 if quote.symbol not in asked:
                     continue
@@ -158,16 +237,29 @@ class SourceChain:
         return fresh, outcome
 
     def _is_fresh(self, quote: Quote) -> bool:
-        return not quote.stale and self._clock.now() - quote.timestamp <= self._max_quote_age
+        return not quote.stale and self._as_of() - quote.timestamp <= self._max_quote_age
 
     async def _first(
-        self, what: str, symbol: str | None, call: Callable[[MarketDataSource], Awaitable[T]]
+        self,
+        what: str,
+        symbol: str | None,
+        call: Callable[[MarketDataSource], Awaitable[T]],
+        *,
+        empty: Callable[[T], bool] = _nothing,
     ) -> T:
+        """The first answer that is not ``empty``; else the first empty one; else the error."""
         outcome = _Outcome()
+        nothing: list[T] = []
         for source in self._sources:
             answer = await self._ask(source, outcome, call)
-            if answer is not None:
+            if answer is None:
+                continue
+            if not empty(answer):
                 return answer
+            outcome.reasons.append(f"{source.name}: nothing")
+            nothing.append(answer)
+        if nothing:
+            return nothing[0]
         raise outcome.undecided(what, symbol)
 
     async def _ask(

@@ -55,15 +55,24 @@ def adjustment_factors(bars: Sequence[Bar], actions: Sequence[CorporateAction]) 
 def adjust_bars(bars: Sequence[Bar], actions: Sequence[CorporateAction]) -> list[Bar]:
     """``bars`` (one symbol, any order) adjusted for ``actions``, oldest first."""
     ordered = sorted(bars, key=lambda bar: bar.start)
-    factors = adjustment_factors(ordered, actions)
+    return apply_factors(ordered, adjustment_factors(ordered, actions))
+
+
+def apply_factors(bars: Sequence[Bar], factors: Sequence[Factor]) -> list[Bar]:
+    """``bars`` (one symbol, any interval, any order) scaled by every factor whose ex-date comes
+    after the bar's day, oldest first. The factors may come from another series of the same
+    symbol (intraday bars take those of the daily series, which knows the closes before
+    ex-dates that fall outside their window)."""
+    ordered = sorted(bars, key=lambda bar: bar.start)
+    newest_first = sorted(factors, key=lambda factor: factor.ex_date, reverse=True)
     applied = 0
     price_factor = volume_factor = 1.0
     adjusted: list[Bar] = []
     for bar in reversed(ordered):
         day = bar.start.date()
-        while applied < len(factors) and factors[applied].ex_date > day:
-            price_factor *= factors[applied].price
-            volume_factor *= factors[applied].volume
+        while applied < len(newest_first) and newest_first[applied].ex_date > day:
+            price_factor *= newest_first[applied].price
+            volume_factor *= newest_first[applied].volume
             applied += 1
         adjusted.append(_scaled(bar, price_factor, volume_factor))
     adjusted.reverse()

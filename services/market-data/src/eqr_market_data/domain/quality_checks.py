@@ -49,6 +49,8 @@ class Check(StrEnum):
     OUTLIER_JUMP = "outlier_jump"
     STALE_QUOTE = "stale_quote"
     PRICE_OUT_OF_BAND = "price_out_of_band"
+    REPLACED_BAR = "replaced_bar"
+    """An ingest changed the values of days already stored (recorded by the ingest, not here)."""
 
 
 @dataclass(frozen=True)

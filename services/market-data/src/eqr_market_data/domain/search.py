@@ -66,6 +66,12 @@ def rank_instruments(
     return [instrument for _, instrument in ranked[: max(limit, 0)]]
 
 
+def is_close_match(query: str, instrument: Instrument) -> bool:
+    """Whether ``instrument`` matches ``query`` better than fuzzily (by symbol or by name)."""
+    match = _match(normalise_query(query), instrument)
+    return match is not None and match[0] < Tier.FUZZY
+
+
 def _match(query: str, instrument: Instrument) -> tuple[Tier, float] | None:
     symbol = instrument.symbol.casefold()
     name = " ".join(instrument.name.split()).casefold()
