@@ -280,6 +280,11 @@ async def test_quotes_are_published_with_the_last_value_kept(market_stub: Stub, 
         quote = events_pb2.QuoteUpdated.FromString(message.data).quote
         assert quote.symbol == "AAPL"
         assert quote.source == "simulated"
+        # The stream itself keeps one message per subject: what a late subscriber relies on.
+        subject = "eqr.market-data.quote.updated.AAPL"
+        info = await client.jetstream().stream_info("MARKET_DATA_QUOTES", subjects_filter=subject)
+        assert info.config.max_msgs_per_subject == 1
+        assert info.state.subjects == {subject: 1}
     finally:
         await client.close()
 

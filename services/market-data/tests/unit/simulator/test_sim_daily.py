@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from eqr_market_data.domain.model import ActionKind, Bar
+from eqr_market_data.domain.simulator.actions import SPLIT_RATIOS, SplitPlan, split_plan
 from eqr_market_data.domain.simulator.daily import DailyGenerator, DailyRun
 from eqr_market_data.domain.simulator.model import FactorModel
+from eqr_market_data.domain.simulator.streams import day_index
 from eqr_market_data.domain.simulator.universe import SimulatedUniverse, build_universe
 
 SEED = 11
@@ -22,8 +24,8 @@ def weekdays(start: date, end: date) -> list[date]:
     return [d for d in days if d.weekday() < 5]
 
 
-def daily(universe: SimulatedUniverse, seed: int = SEED) -> DailyGenerator:
-    return DailyGenerator(universe, FactorModel(universe.params, universe.sector_vol), seed)
+def daily(universe: SimulatedUniverse, seed: int = SEED, splits: SplitPlan | None = None) -> DailyGenerator:
+    return DailyGenerator(universe, FactorModel(universe.params, universe.sector_vol), seed, splits=splits)
 
 
 def with_params(universe: SimulatedUniverse, **changes: object) -> SimulatedUniverse:
@@ -98,30 +100,97 @@ def test_a_dividend_lowers_the_raw_price_by_its_cash_on_the_ex_date(
     assert bar_of(paid, "PG") == bar_of(no_dividend, "PG")
 
 
+def only_split(universe: SimulatedUniverse, symbol: str, ratio: float, after: date) -> SplitPlan:
+    """A plan in which ``symbol`` alone splits, going ex on the trading day after ``after``."""
+    position = [c.symbol for c in universe.companies].index(symbol)
+    plan = SplitPlan.none(len(universe.companies))
+    ratios, triggers, watch = plan.ratio.copy(), plan.trigger.copy(), plan.watch_from.copy()
+    ratios[position], triggers[position], watch[position] = ratio, 0.0, day_index(after)
+    return dataclasses.replace(plan, ratio=ratios, trigger=triggers, watch_from=watch)
+
+
 def test_a_split_divides_the_raw_prices_and_multiplies_the_volume(
     universe: SimulatedUniverse, year: tuple[list[date], DailyRun]
 ) -> None:
     days, _ = year
-    before = daily(universe).run(days[:100], None)
-    position = [c.symbol for c in universe.companies].index("AAPL")
-    thresholds = universe.params.split_threshold.copy()
-    thresholds[position] = before.state.closes["AAPL"] * 0.9
-    splitting = daily(with_params(universe, split_threshold=thresholds))
-    unsplit = daily(universe).run(days[100:102], before.state)
-    split = splitting.run(days[100:102], before.state)
+    count = len(universe.companies)
+    plain = daily(universe, splits=SplitPlan.none(count)).run(days[:102], None)
+    split = daily(universe, splits=only_split(universe, "AAPL", 4.0, days[99])).run(days[:102], None)
 
     assert [(a.symbol, a.ex_date, a.split_ratio) for a in split.actions if a.kind == ActionKind.SPLIT] == [
         ("AAPL", days[100], 4.0)
     ]
-    raw, reference = bar_of(split, "AAPL"), bar_of(unsplit, "AAPL")
-    for price, unsplit_price in zip(
-        (raw.open, raw.high, raw.low, raw.close),
-        (reference.open, reference.high, reference.low, reference.close),
-        strict=True,
-    ):
-        assert price == pytest.approx(unsplit_price / 4, abs=0.011)
-    assert raw.volume == pytest.approx(reference.volume * 4, abs=3)
+    raw = [b for b in split.bars if b.symbol == "AAPL"]
+    reference = [b for b in plain.bars if b.symbol == "AAPL"]
+    for position, (bar, unsplit) in enumerate(zip(raw, reference, strict=True)):
+        # Before the split an AAPL share is four of the end-2024 shares the model works in: the
+        # same path, but for the rounding to cents of a price four times as large.
+        shares = 4.0 if position < 100 else 1.0
+        for price, unsplit_price in zip(
+            (bar.open, bar.high, bar.low, bar.close),
+            (unsplit.open, unsplit.high, unsplit.low, unsplit.close),
+            strict=True,
+        ):
+            assert price == pytest.approx(unsplit_price * shares, rel=1e-3)
+        assert bar.volume == pytest.approx(unsplit.volume / shares, rel=1e-3, abs=2)
+    assert raw[100].open == pytest.approx(raw[99].close / 4, rel=0.1)
     assert split.state.split_factors["AAPL"] == 4.0
-    assert bar_of(split, "^GSPC").close == pytest.approx(bar_of(unsplit, "^GSPC").close, abs=0.1)
-    next_day = [b for b in split.bars if b.symbol == "AAPL"][1]
-    assert abs(np.log(next_day.close / raw.close)) < 0.2
+    assert plain.state.split_factors["AAPL"] == 1.0
+    for symbol in ("^GSPC", "^IXIC", "XLK", "MSFT"):
+        assert bar_of_day(split, symbol, days[101]).close == pytest.approx(
+            bar_of_day(plain, symbol, days[101]).close, rel=1e-4
+        )
+
+
+def bar_of_day(run: DailyRun, symbol: str, day: date) -> Bar:
+    return next(b for b in run.bars if b.symbol == symbol and b.start.date() == day)
+
+
+def test_a_planned_split_waits_for_its_trigger_or_its_deadline(universe: SimulatedUniverse) -> None:
+    days = weekdays(date(2018, 1, 1), date(2018, 6, 29))
+    position = [c.symbol for c in universe.companies].index("MSFT")
+    plan = only_split(universe, "MSFT", 2.0, days[0])
+    triggers, deadlines = plan.trigger.copy(), plan.deadline.copy()
+    triggers[position], deadlines[position] = np.inf, day_index(days[60])
+    late = daily(universe, splits=dataclasses.replace(plan, trigger=triggers, deadline=deadlines)).run(
+        days, None
+    )
+    assert [(a.symbol, a.ex_date) for a in late.actions if a.kind == ActionKind.SPLIT] == [("MSFT", days[60])]
+
+    # With a trigger the price reaches, the split goes ex the day after the first close at or
+    # above it (the path before the split is the same whatever the plan says about later).
+    closes = [b.close for b in late.bars if b.symbol == "MSFT"][:60]
+    trigger = closes[20]
+    first_reached = next(n for n, close in enumerate(closes) if close >= trigger)
+    triggers[position] = trigger
+    early = daily(universe, splits=dataclasses.replace(plan, trigger=triggers, deadline=deadlines)).run(
+        days, None
+    )
+    assert [(a.symbol, a.ex_date) for a in early.actions if a.kind == ActionKind.SPLIT] == [
+        ("MSFT", days[first_reached + 1])
+    ]
+
+    # Once split, a name stays split: the plan holds one split per name.
+    assert late.state.split_factors["MSFT"] == 2.0
+    more = weekdays(date(2018, 7, 2), date(2018, 7, 31))
+    again = daily(universe, splits=dataclasses.replace(plan, trigger=triggers, deadline=deadlines)).run(
+        more, late.state
+    )
+    assert not [a for a in again.actions if a.kind == ActionKind.SPLIT]
+
+
+def test_the_split_plan_is_a_function_of_the_seed(universe: SimulatedUniverse) -> None:
+    symbols = [c.symbol for c in universe.companies]
+    first = split_plan(symbols, universe.params, 42)
+    assert np.array_equal(first.ratio, split_plan(symbols, universe.params, 42).ratio)
+    assert np.array_equal(first.target, split_plan(symbols, universe.params, 42).target)
+    planned = [split_plan(symbols, universe.params, seed).ratio for seed in range(20)]
+    counts = [int(np.sum(ratios > 1)) for ratios in planned]
+    assert any(not np.array_equal(planned[0], other) for other in planned[1:])
+    assert 3 <= np.mean(counts) <= 15
+    assert {float(r) for ratios in planned for r in ratios} <= {1.0, *SPLIT_RATIOS}
+    # A name's plan comes from its own stream: the rest of the universe does not change it.
+    few = build_universe(universe.companies[::7])
+    alone = split_plan([c.symbol for c in few.companies], few.params, 42)
+    assert np.array_equal(alone.ratio, first.ratio[::7])
+    assert np.array_equal(alone.target, first.target[::7])

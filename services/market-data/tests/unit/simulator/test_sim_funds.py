@@ -14,6 +14,7 @@ from eqr_market_data.domain.market import is_sector_benchmark
 from eqr_market_data.domain.model import ActionKind, AssetClass, Bar, CorporateAction
 from eqr_market_data.domain.search import rank_instruments
 from eqr_market_data.domain.simulator import MarketState, SimulatedMarket
+from eqr_market_data.domain.simulator.actions import SplitPlan
 from eqr_market_data.domain.simulator.benchmarks import benchmark_weights
 from eqr_market_data.domain.simulator.bond import BondModel
 from eqr_market_data.domain.simulator.daily import DailyGenerator
@@ -61,10 +62,14 @@ def dividends(actions: list[CorporateAction], symbol: str) -> dict[date, float]:
 
 
 def test_existing_names_draw_what_they_drew_before_the_funds_were_added(
-    market: SimulatedMarket, half_year: Run
+    market: SimulatedMarket, universe: SimulatedUniverse, half_year: Run
 ) -> None:
-    """Values recorded from the simulator as it was before SPY and AGG existed (same seed, days)."""
-    bars, actions, state = half_year
+    """Values recorded from the simulator as it was before SPY and AGG existed (same seed, days),
+    and before it planned splits: generated here without them."""
+    model = FactorModel(universe.params, universe.sector_vol)
+    unsplit = DailyGenerator(universe, model, SEED, splits=SplitPlan.none(len(universe.companies)))
+    run = unsplit.run(HALF_YEAR, None)
+    bars, actions, state = run.bars, run.actions, run.state
     recorded = {
         date(2018, 3, 15): {
             "AAPL": 106.92,
@@ -92,6 +97,14 @@ def test_existing_names_draw_what_they_drew_before_the_funds_were_added(
         ("JPM", date(2018, 4, 10), 0.74),
     ]
     assert state.market_variance == pytest.approx(4.290064630984532e-05, rel=1e-12)
+    # The planned splits change only the names that split: their pre-split prices are a multiple
+    # of these, rounded to cents, which moves the levels by a few cents.
+    with_splits = {(b.symbol, b.start): b.close for b in half_year[0]}
+    for bar in bars:
+        if bar.symbol in ("AAPL", "KO", "JPM", "AGG"):
+            assert with_splits[bar.symbol, bar.start] == bar.close
+        elif bar.symbol in ("^GSPC", "^DJI", "XLK", "SPY"):
+            assert with_splits[bar.symbol, bar.start] == pytest.approx(bar.close, rel=1e-4)
     moved = market.tick({"AAPL": 200.0, "XLE": 90.0}, 1.0, 17)
     assert moved == pytest.approx({"AAPL": 200.04335938703247, "XLE": 89.98706012616023}, rel=1e-12)
 

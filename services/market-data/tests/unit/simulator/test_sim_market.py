@@ -8,12 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 
+from eqr_market_data.domain.adjustment import adjust_bars
 from eqr_market_data.domain.errors import UnknownSymbol
 from eqr_market_data.domain.market import is_sector_benchmark
 from eqr_market_data.domain.model import ActionKind, AssetClass, Bar, CorporateAction, Interval
-from eqr_market_data.domain.quality import Severity
-from eqr_market_data.domain.quality_checks import QualityPolicy, check_bars
+from eqr_market_data.domain.quality import QualityIssue, Severity
+from eqr_market_data.domain.quality_checks import Check, QualityPolicy, check_bars
 from eqr_market_data.domain.simulator import MarketState, SimulatedMarket
+from eqr_market_data.domain.simulator.actions import SPLIT_RATIOS
 from eqr_market_data.domain.simulator.companies import COMPANIES, DOW_MEMBERS
 
 SEED = 42
@@ -55,14 +57,14 @@ def adjusted(
     decade: Decade,
     closes: dict[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
-    """Closes times the split factor in force, i.e. in original-share units."""
+    """Closes back-adjusted for splits only, i.e. in end-2024 shares (every split is earlier)."""
     position = {day: n for n, day in enumerate(DAYS)}
     result = {}
     for symbol, series in closes.items():
         factor = np.ones(len(series))
         for action in decade[1]:
             if action.symbol == symbol and action.kind == ActionKind.SPLIT:
-                factor[position[action.ex_date] :] *= action.split_ratio
+                factor[: position[action.ex_date]] /= action.split_ratio
         result[symbol] = series * factor
     return result
 
@@ -210,6 +212,47 @@ def test_the_funds_over_a_decade_are_plausible_and_pass_the_quality_checks(
         )
         assert kept == own
         assert all(issue.severity == Severity.FLAGGED for issue in issues)
+
+
+def _day(issue: QualityIssue) -> date | None:
+    return issue.observed_at.date() if issue.observed_at else None
+
+
+def test_a_handful_of_names_split_and_raw_and_adjusted_history_agree_across_each(decade: Decade) -> None:
+    bars, actions, _ = decade
+    splits = [a for a in actions if a.kind == ActionKind.SPLIT]
+    assert 3 <= len(splits) <= 20
+    assert len({a.symbol for a in splits}) == len(splits)
+    assert {a.split_ratio for a in splits} <= set(SPLIT_RATIOS)
+    assert all(date(2016, 1, 1) <= a.ex_date <= date(2024, 11, 30) for a in splits)
+    for split in splits:
+        ratio, symbol = split.split_ratio, split.symbol
+        own = [b for b in bars if b.symbol == symbol]
+        own_actions = [a for a in actions if a.symbol == symbol]
+        ex = [b.start.date() for b in own].index(split.ex_date)
+        before, on = own[ex - 1], own[ex]
+        # Raw: the price drops by the ratio overnight (the day's own move aside), the volume rises by it.
+        assert 0.9 < on.open / (before.close / ratio) < 1.1, symbol
+        assert before.close > 100, symbol  # a high price is what gets split
+        volume_before = np.median([b.volume for b in own[max(0, ex - 40) : ex]])
+        volume_after = np.median([b.volume for b in own[ex : ex + 40]])
+        assert ratio / 2 < volume_after / volume_before < ratio * 2, symbol
+        # Adjusted: continuous across the ex-date; before it, raw divided by the ratio (and the
+        # dividends since), volumes times the ratio.
+        adjusted = adjust_bars(own, own_actions)
+        assert abs(np.log(adjusted[ex].close / adjusted[ex - 1].close)) < 0.15, symbol
+        factor_before = adjusted[ex - 1].close / before.close
+        factor_on = adjusted[ex].close / on.close
+        assert factor_before / factor_on == pytest.approx(1 / ratio, rel=0.03), symbol
+        assert adjusted[ex - 1].volume == pytest.approx(before.volume * ratio, abs=1)
+        assert adjusted[ex].volume == on.volume
+        adjusted_moves = np.abs(np.diff(np.log([b.close for b in adjusted])))
+        assert adjusted_moves.max() < 0.25, symbol
+        # The quality checks know a split from a crash only by its corporate action.
+        _, issues = check_bars(own, expected_days=DAYS, actions=own_actions)
+        assert not [i for i in issues if i.check == Check.OUTLIER_JUMP and _day(i) == split.ex_date]
+        _, blind = check_bars(own, expected_days=DAYS, actions=[a for a in own_actions if a != split])
+        assert [i for i in blind if i.check == Check.OUTLIER_JUMP and _day(i) == split.ex_date]
 
 
 def test_volume_rises_with_the_size_of_the_move_and_of_the_company(

@@ -48,8 +48,6 @@ def test_parameters_are_in_plausible_ranges() -> None:
     assert np.all((params.beta > 0.2) & (params.beta < 2.5))
     assert np.all((params.sector_loading >= 0.85) & (params.sector_loading <= 1.15))
     assert np.all((params.dividend_yield >= 0) & (params.dividend_yield < 0.1))
-    assert np.all(params.split_threshold >= 1000.0)
-    assert np.all(params.split_threshold >= 2.5 * params.anchor_price)
     assert set(params.dividend_month.tolist()) == {1, 2, 3}
     assert np.all((params.dividend_day >= 1) & (params.dividend_day <= 28))
 

@@ -3,7 +3,7 @@
 A benchmark's level is ``sum(weight_i * adjusted_price_i)`` over its members, so its daily
 return is the weighted (by cap, price or equal-at-2024 value) return of the members, and the
 fixed weights are scaled so that the level at the end-2024 prices is the real 2024 level.
-A split does not move a level: adjusted prices are raw prices times the split factor.
+A split does not move a level: the members' prices are taken in end-2024 shares (see ``daily``).
 """
 
 from __future__ import annotations

@@ -5,10 +5,13 @@ ratio going ex today, is the base; the close is the base moved by the day's retu
 open is the base moved by a share of that return plus overnight noise (a small gap); high
 and low reach beyond open and close by exponential excursions scaled by the day's
 volatility; volume grows with the size of the move relative to that volatility. Prices are
-in cents. Indices and ETFs other than the bond fund follow from their members (see
-``benchmarks``); the bond fund's bar is shaped the same way from its own return (see
-``bond``). Funds pay their distributions on their schedules; a benchmark fund's level does
-not drop by its payout, since its members' prices already dropped by their dividends.
+in cents. The model works in end-2024 shares (raw prices times the splits since the epoch,
+divided by the name's planned splits, all before 2025: see ``actions``), so a split moves
+neither a name's trend nor a benchmark, and volumes are in the shares of the day. Indices
+and ETFs other than the bond fund follow from their members (see ``benchmarks``); the bond
+fund's bar is shaped the same way from its own return (see ``bond``). Funds pay their
+distributions on their schedules; a benchmark fund's level does not drop by its payout,
+since its members' prices already dropped by their dividends.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from eqr_market_data.domain.model import ActionKind, Bar, CorporateAction, Interval, Source
-from eqr_market_data.domain.simulator.actions import day_actions
+from eqr_market_data.domain.simulator.actions import SplitPlan, day_actions, split_plan
 from eqr_market_data.domain.simulator.benchmarks import BenchmarkWeights, benchmark_bar, benchmark_weights
 from eqr_market_data.domain.simulator.bond import BondModel
 from eqr_market_data.domain.simulator.funds import Distribution
@@ -50,13 +53,22 @@ class DailyRun:
 
 
 class DailyGenerator:
-    def __init__(self, universe: SimulatedUniverse, model: FactorModel, seed: int) -> None:
+    def __init__(
+        self,
+        universe: SimulatedUniverse,
+        model: FactorModel,
+        seed: int,
+        *,
+        splits: SplitPlan | None = None,
+    ) -> None:
+        """``splits`` replaces the seed's split plan (``split_plan``)."""
         self._universe = universe
         self._model = model
         self._bond = BondModel(universe.bond, model)
         self._weights: tuple[BenchmarkWeights, ...] = benchmark_weights(universe)
         self._seed = seed
         self._symbols = [e.symbol for e in universe.equities]
+        self._splits = split_plan(self._symbols, universe.params, seed) if splits is None else splits
         self._others = [*(w.symbol for w in self._weights), universe.bond.instrument.symbol]
         self._distributions: list[tuple[str, Distribution]] = [
             *((b.instrument.symbol, b.distribution) for b in universe.benchmarks if b.distribution),
@@ -64,17 +76,20 @@ class DailyGenerator:
         ]
 
     def _starting_state(self, index: int) -> MarketState:
-        """A start after day ``index``: every name at its trend price, GARCH at its long-run level."""
-        closes = np.maximum(np.round(np.exp(self._universe.params.trend_log_price(index)), 2), MIN_PRICE)
+        """A start after day ``index``: every name at its trend price (split if the run starts
+        after its target day), GARCH at its long-run level."""
+        trend = np.exp(self._universe.params.trend_log_price(index))
+        factors = self._splits.starting_factors(index)
+        closes = np.maximum(np.round(trend * self._splits.ratio / factors, 2), MIN_PRICE)
         bond = max(round(math.exp(self._bond.trend_log_price(index)), 2), MIN_PRICE)
         return MarketState(
             day_index=index,
             closes={
                 **dict(zip(self._symbols, closes.tolist(), strict=True)),
-                **self._levels(closes),
+                **self._levels(closes * factors / self._splits.ratio),
                 self._universe.bond.instrument.symbol: bond,
             },
-            split_factors=dict.fromkeys(self._symbols, 1.0),
+            split_factors=dict(zip(self._symbols, factors.tolist(), strict=True)),
             market_variance=self._model.garch.long_run_variance,
         )
 
@@ -109,8 +124,8 @@ class DailyGenerator:
         )
         return DailyRun(bars, actions, final)
 
-    def _levels(self, adjusted_closes: FloatArray) -> dict[str, float]:
-        return {w.symbol: round(w.level(adjusted_closes), 2) for w in self._weights}
+    def _levels(self, closes_in_2024_shares: FloatArray) -> dict[str, float]:
+        return {w.symbol: round(w.level(closes_in_2024_shares), 2) for w in self._weights}
 
     def _day(
         self,
@@ -124,18 +139,19 @@ class DailyGenerator:
     ) -> _DayResult:
         p = self._universe.params
         previous_day = EPOCH + timedelta(days=previous)
-        actions = day_actions(p, closes, previous_day, day)
+        actions = day_actions(p, self._splits, closes, split_factors, previous_day, day)
         payouts = {
             symbol: distribution.dividend(other_closes[symbol], previous_day, day)
             for symbol, distribution in self._distributions
         }
-        log_deviation = np.log(closes * split_factors) - p.trend_log_price(previous)
+        log_deviation = np.log(closes * split_factors / self._splits.ratio) - p.trend_log_price(previous)
         returns = day_returns(self._model, self._seed, index, index - previous, log_deviation, variance)
         sigma = np.sqrt(self._model.conditional_variance(variance))
         base = (closes - actions.dividend) / actions.split_ratio
         factors = split_factors * actions.split_ratio
+        shares_2024 = factors / self._splits.ratio  # end-2024 shares per share of the day
         shapes = _Shapes.draw(generator(self._seed, Stream.BAR_SHAPES, index), len(closes))
-        equities = _shaped(base, returns.log_returns, sigma, shapes, p.base_volume * factors)
+        equities = _shaped(base, returns.log_returns, sigma, shapes, p.base_volume * shares_2024)
 
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         bars = equities.bars(self._symbols, start)
@@ -145,8 +161,8 @@ class DailyGenerator:
         for w in self._weights:
             b = benchmark_bar(
                 w,
-                equities.open * factors,
-                equities.close * factors,
+                equities.open * shares_2024,
+                equities.close * shares_2024,
                 up_excursion,
                 down_excursion,
                 equities.volume,

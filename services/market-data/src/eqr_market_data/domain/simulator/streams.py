@@ -33,6 +33,8 @@ class Stream(IntEnum):
     other name's draws as they were."""
     BOND_TICK = 8
     """The bond fund's live steps."""
+    SPLITS = 9
+    """Each name's split plan (drawn per name, so it is the same whatever the universe holds)."""
 
 
 def day_index(day: date) -> int:

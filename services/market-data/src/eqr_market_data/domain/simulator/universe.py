@@ -3,6 +3,8 @@ instruments, and the per-name parameters the simulation draws from.
 
 Each equity follows a price trend through its end-of-2024 price (so today's market caps
 are of the real magnitude); the trend's value at the epoch is the name's starting price.
+Prices on the trend are in end-2024 shares: a name that splits before then trades at a
+multiple of them until its split (see ``actions``).
 """
 
 from __future__ import annotations
@@ -29,9 +31,6 @@ ANCHOR_DAY = date(2024, 12, 31)
 """The day the companies' facts describe: each trend passes through the 2024 price here."""
 TRADING_DAYS_PER_YEAR = 252
 DAYS_PER_YEAR = 365.25
-SPLIT_PRICE = 1000.0
-"""A name splits when its price passes this, or 2.5 times its 2024 price if that is higher
-(so the real high-priced names such as BKNG keep their units)."""
 INDEX_EXCHANGE = "INDEX"
 
 
@@ -72,7 +71,6 @@ class EquityParams:
     trend_growth: FloatArray
     anchor_price: FloatArray
     shares: FloatArray
-    split_threshold: FloatArray
     base_volume: FloatArray
     """Typical shares traded per day."""
     dividend_month: IntArray
@@ -86,7 +84,7 @@ class EquityParams:
 
     @property
     def epoch_price(self) -> FloatArray:
-        """The starting price at the epoch (day 0)."""
+        """The trend price at the epoch (day 0), in end-2024 shares."""
         result: FloatArray = np.exp(self.trend_log_price(0))
         return result
 
@@ -158,7 +156,6 @@ def _equity_params(companies: tuple[Company, ...]) -> EquityParams:
         trend_growth=np.array([SECTORS[sector_position(c.sector)].trend_growth for c in companies]),
         anchor_price=price,
         shares=shares,
-        split_threshold=np.maximum(SPLIT_PRICE, 2.5 * price),
         base_volume=turnover * shares,
         dividend_month=np.array([1 + h % 3 for h in hashes], dtype=np.int64),
         dividend_day=np.array([1 + (h >> 8) % 28 for h in hashes], dtype=np.int64),
