@@ -4,6 +4,7 @@ live day continues from the stored closes, and a closed trading day is handed ov
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -100,3 +101,37 @@ async def test_spy_and_agg_are_stored_quoted_paid_and_ticked_like_the_rest() -> 
     assert len(minutes) == 390
     assert minutes[0].open == daily.open
     assert sum(b.volume for b in minutes) == daily.volume
+
+
+class KeyedStore(MemoryStore):
+    """Bars keyed by symbol and day, as the database keeps them: a day written again replaces it."""
+
+    async def last_daily_dates(self) -> dict[str, date]:
+        last: dict[str, date] = {}
+        for bar in self.bars:
+            last[bar.symbol] = max(last.get(bar.symbol, date.min), bar.start.date())
+        return last
+
+    async def save_daily_bars(
+        self, bars: Sequence[Bar], issues: Sequence[Any] = (), event: Any = None
+    ) -> int:
+        kept = {(b.symbol, b.start): b for b in self.bars}
+        kept.update({(b.symbol, b.start): b for b in bars})
+        self.bars = sorted(kept.values(), key=lambda b: (b.symbol, b.start))
+        return len(bars)
+
+
+async def test_history_another_simulator_version_stored_is_generated_again() -> None:
+    store = KeyedStore()
+    source = SimulatorSource(SimulatedMarket(7), store, WeekdayCalendar(), years=1)  # type: ignore[arg-type]
+    await source.backfill(NOW)
+    generated = {(b.symbol, b.start): b.close for b in store.bars}
+    # An older simulator had AAPL at three times the price (before a 3-for-1 split it lacked).
+    store.bars = [replace(b, close=b.close * 3) if b.symbol == "AAPL" else b for b in store.bars]
+
+    again = SimulatorSource(SimulatedMarket(7), store, WeekdayCalendar(), years=1)  # type: ignore[arg-type]
+    await again.backfill(NOW)
+
+    assert {(b.symbol, b.start): b.close for b in store.bars} == generated
+    [quote] = await again.quotes(["AAPL"])
+    assert quote.previous_close == [b for b in store.bars if b.symbol == "AAPL"][-1].close

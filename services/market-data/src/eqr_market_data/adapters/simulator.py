@@ -4,7 +4,8 @@ History: at start-up ``backfill`` stores the deterministic daily bars (same seed
 market) for the trading days the store lacks, through the quality checks like any ingest.
 Where the store already has days (from an earlier run, possibly closed live), generated
 prices after them are rescaled to continue from the stored close, so the series stays
-continuous.
+continuous. Days another version of the simulator stored (its first kept close is not today's
+model's, e.g. from before the market had splits) are generated again, whole.
 
 Live: ``advance`` moves every price one correlated step, keeps each symbol's running day
 (open, high, low, volume) and one-minute bars, and closes the day when the New York date
@@ -15,6 +16,7 @@ last stored close.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -40,11 +42,15 @@ from eqr_market_data.domain.quality_checks import QualityPolicy, check_bars
 from eqr_market_data.domain.resample import NEW_YORK
 from eqr_market_data.domain.simulator.market import SimulatedMarket
 
+log = logging.getLogger("eqr.market_data.simulator")
+
 EPOCH = date(2010, 1, 4)
 NEWS_DAYS = 30
 SESSION_SECONDS = 23_400.0
 MAX_STEP_SECONDS = 60.0
 SPREAD = 0.0002
+_SAME_CLOSE = 0.01
+"""Relative gap below which a stored close is the generated one (cents rounding, not a split)."""
 """Half the quoted bid-ask spread, as a fraction of the price."""
 
 
@@ -122,6 +128,8 @@ class SimulatorSource:
         bars, actions, _ = self._market.generate(sessions)
         keep_from = today - timedelta(days=366 * self._years)
         stored = await self._store.last_daily_dates()
+        for symbol in await self._another_models(bars, stored, keep_from):
+            del stored[symbol]  # generated afresh over the stored days
         scale = await self._continuity(bars, stored)
         fresh = [
             replace(bar, open=bar.open * f, high=bar.high * f, low=bar.low * f, close=bar.close * f)
@@ -138,6 +146,34 @@ class SimulatorSource:
         self._roll_to(today)
         self._last_tick = now
         return written
+
+    async def _another_models(
+        self, bars: Sequence[Bar], stored: dict[str, date], keep_from: date
+    ) -> list[str]:
+        """Symbols whose stored simulated history another version of the simulator made: the first
+        kept day's close is not the one generated now (a store back-filled before the market
+        gained splits, say). Their history is generated again, so raw prices, splits and
+        dividends stay one consistent set."""
+        first_kept: dict[str, Bar] = {}
+        for bar in bars:
+            if bar.start.date() >= keep_from:
+                first_kept.setdefault(bar.symbol, bar)
+        outdated = []
+        for symbol in stored:
+            first = first_kept.get(symbol)
+            if first is None:
+                continue
+            day = first.start.date()
+            found = await self._store.daily_bars(symbol, day, day)
+            if (
+                found
+                and found[0].source == Source.SIMULATED
+                and not math.isclose(found[0].close, first.close, rel_tol=_SAME_CLOSE)
+            ):
+                outdated.append(symbol)
+        if outdated:
+            log.warning("regenerating simulated history made by another simulator version: %s", outdated)
+        return outdated
 
     async def _continuity(self, bars: Sequence[Bar], stored: dict[str, date]) -> dict[str, float]:
         """Per symbol, stored close / generated close on the last stored day (1.0 when they agree)."""
