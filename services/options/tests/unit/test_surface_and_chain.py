@@ -63,6 +63,8 @@ def test_chain_is_seeded_and_quotes_are_sane() -> None:
     assert np.all(a.bid <= a.ask)
     assert np.all(a.bid >= 0)
     assert np.all((a.last >= a.bid) & (a.last <= a.ask))
+    for prices in (a.bid, a.ask, a.last):  # whole cents, written as a quote shows them
+        assert all(len(repr(float(p)).partition(".")[2]) <= 2 for p in prices)
     near = a.years == a.years.min()
     puts, calls = near & ~a.is_call, near & a.is_call
     low_strike_put = a.model_vol[puts][np.argmin(a.strike[puts])]

@@ -113,9 +113,13 @@ def quote_chain(
     distance = np.abs(log_moneyness) / (underlying.vol * np.sqrt(t_all))
     half_spread = np.maximum(0.005 + 0.02 * mid * (1 + 0.5 * distance), 0.01)
     tick = _tick(mid)
-    bid = np.maximum(np.floor((mid - half_spread) / tick) * tick, 0.0)
-    ask = np.maximum(np.ceil((mid + half_spread) / tick) * tick, tick)
-    last = np.clip(np.round((mid + rng.uniform(-1, 1, mid.size) * half_spread) / tick) * tick, bid, ask)
+    # Whole ticks times the tick are not whole cents in binary (23 x 0.05 = 1.1500000000000001):
+    # rounded to the cent, each price is the one a quote shows.
+    bid = np.round(np.maximum(np.floor((mid - half_spread) / tick) * tick, 0.0), 2)
+    ask = np.round(np.maximum(np.ceil((mid + half_spread) / tick) * tick, tick), 2)
+    last = np.round(
+        np.clip(np.round((mid + rng.uniform(-1, 1, mid.size) * half_spread) / tick) * tick, bid, ask), 2
+    )
     interest = np.exp(-0.5 * distance * distance) * 5000.0 / (1.0 + t_all)
     volume = rng.poisson(np.maximum(interest * 0.1 * rng.lognormal(0.0, 0.5, mid.size), 0.0))
     open_interest = rng.poisson(np.maximum(interest * rng.lognormal(0.0, 0.5, mid.size), 0.0))
