@@ -121,17 +121,46 @@ class KeyedStore(MemoryStore):
         return len(bars)
 
 
+class FifteenMonths(WeekdayCalendar):
+    """Weekdays back to December 2024: a quarter of history older than a one-year back-fill keeps."""
+
+    def sessions(self, start: date, end: date) -> list[date]:
+        first = max(start, date(2024, 12, 2))
+        days = [first + timedelta(days=i) for i in range((end - first).days + 1)]
+        return [d for d in days if d.weekday() < 5]
+
+
 async def test_history_another_simulator_version_stored_is_generated_again() -> None:
     store = KeyedStore()
-    source = SimulatorSource(SimulatedMarket(7), store, WeekdayCalendar(), years=1)  # type: ignore[arg-type]
-    await source.backfill(NOW)
-    generated = {(b.symbol, b.start): b.close for b in store.bars}
-    # An older simulator had AAPL at three times the price (before a 3-for-1 split it lacked).
-    store.bars = [replace(b, close=b.close * 3) if b.symbol == "AAPL" else b for b in store.bars]
+    source = SimulatorSource(SimulatedMarket(7), store, FifteenMonths(), years=1)  # type: ignore[arg-type]
+    await source.backfill(NOW - timedelta(days=90))  # a store first filled three months ago
+    old_first = min(b.start for b in store.bars if b.symbol == "AAPL")
+    assert old_first.date() < date(2025, 3, 3)  # older than this year's back-fill would keep
+    # An older simulator had AAPL at three times the price (before a 3-for-1 split it lacked) on
+    # every day it wrote; one day was imported from a file since, and outranks the simulator.
+    imported_day = datetime(2025, 6, 2, tzinfo=UTC)
+    store.bars = [
+        replace(b, close=123.45, source="import")
+        if b.symbol == "AAPL" and b.start == imported_day
+        else replace(b, close=b.close * 3)
+        if b.symbol == "AAPL"
+        else b
+        for b in store.bars
+    ]
+    expected = {(b.symbol, b.start): b.close for b in store.bars if b.symbol != "AAPL"}
 
-    again = SimulatorSource(SimulatedMarket(7), store, WeekdayCalendar(), years=1)  # type: ignore[arg-type]
+    again = SimulatorSource(SimulatedMarket(7), store, FifteenMonths(), years=1)  # type: ignore[arg-type]
     await again.backfill(NOW)
 
-    assert {(b.symbol, b.start): b.close for b in store.bars} == generated
+    generated = {
+        b.start: b.close
+        for b in again._market.generate(FifteenMonths().sessions(date.min, NOW.date() - timedelta(days=1)))[0]
+        if b.symbol == "AAPL"
+    }
+    aapl = {b.start: b for b in store.bars if b.symbol == "AAPL"}
+    assert aapl[imported_day].close == 123.45
+    assert all(bar.close == generated[day] for day, bar in aapl.items() if day != imported_day)
+    others = {(b.symbol, b.start): b.close for b in store.bars if b.symbol != "AAPL"}
+    assert {key: others[key] for key in expected} == expected  # their stored days untouched
     [quote] = await again.quotes(["AAPL"])
-    assert quote.previous_close == [b for b in store.bars if b.symbol == "AAPL"][-1].close
+    assert quote.previous_close == aapl[max(aapl)].close

@@ -49,9 +49,9 @@ NEWS_DAYS = 30
 SESSION_SECONDS = 23_400.0
 MAX_STEP_SECONDS = 60.0
 SPREAD = 0.0002
+"""Half the quoted bid-ask spread, as a fraction of the price."""
 _SAME_CLOSE = 0.01
 """Relative gap below which a stored close is the generated one (cents rounding, not a split)."""
-"""Half the quoted bid-ask spread, as a fraction of the price."""
 
 
 class SimulatorStore(Protocol):
@@ -128,8 +128,7 @@ class SimulatorSource:
         bars, actions, _ = self._market.generate(sessions)
         keep_from = today - timedelta(days=366 * self._years)
         stored = await self._store.last_daily_dates()
-        for symbol in await self._another_models(bars, stored, keep_from):
-            del stored[symbol]  # generated afresh over the stored days
+        regenerated = await self._regenerate(bars, await self._another_models(bars, stored, keep_from), today)
         scale = await self._continuity(bars, stored)
         fresh = [
             replace(bar, open=bar.open * f, high=bar.high * f, low=bar.low * f, close=bar.close * f)
@@ -140,7 +139,7 @@ class SimulatorSource:
         ]
         good, issues = self._checked(fresh, sessions, actions)
         await self._store.save_corporate_actions([a for a in actions if a.ex_date >= keep_from])
-        written = await self._store.save_daily_bars(good, issues) if good or issues else 0
+        written = regenerated + (await self._store.save_daily_bars(good, issues) if good or issues else 0)
         self._remember_closes(bars, scale, stored)
         await self._store.save_news(self._recent_news(bars, sessions[-NEWS_DAYS:]))
         self._roll_to(today)
@@ -174,6 +173,21 @@ class SimulatorSource:
         if outdated:
             log.warning("regenerating simulated history made by another simulator version: %s", outdated)
         return outdated
+
+    async def _regenerate(self, bars: Sequence[Bar], symbols: Sequence[str], today: date) -> int:
+        """Writes today's model over every stored day of ``symbols`` that the simulator wrote,
+        however old: days imported or from a provider keep theirs (they outrank the simulator)."""
+        written = 0
+        for symbol in symbols:
+            simulated = {
+                bar.start
+                for bar in await self._store.daily_bars(symbol, EPOCH, today)
+                if bar.source == Source.SIMULATED
+            }
+            again = [bar for bar in bars if bar.symbol == symbol and bar.start in simulated]
+            if again:
+                written += await self._store.save_daily_bars(again)
+        return written
 
     async def _continuity(self, bars: Sequence[Bar], stored: dict[str, date]) -> dict[str, float]:
         """Per symbol, stored close / generated close on the last stored day (1.0 when they agree)."""
