@@ -192,7 +192,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=_lifespan(settings),
         middleware=_middleware(settings, metrics),
-        telemetry={"metrics": False, "logs": False, "exclude": _untraced},
+        telemetry={"metrics": False, "logs": False, "operation_spans": False, "exclude": _untraced},
     )
     app.extra_openapi_models = (LoginRequest, LoginForm, PortfolioDocument)
     app.state.metrics = metrics
