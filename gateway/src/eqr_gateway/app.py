@@ -192,6 +192,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=_lifespan(settings),
         middleware=_middleware(settings, metrics),
+        # One span per request: its trace id reaches every log line and the services. Spans for
+        # each dependency, endpoint call and serialisation cost a quarter of the CPU of a cached
+        # quote (profiled at 500 requests/s) and told nothing the request span does not.
         telemetry={"metrics": False, "logs": False, "operation_spans": False, "exclude": _untraced},
     )
     app.extra_openapi_models = (LoginRequest, LoginForm, PortfolioDocument)
